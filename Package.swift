@@ -1,0 +1,72 @@
+// swift-tools-version:6.0
+// Deskphone: a SIP desk-phone runtime for Linux. Layout: ../shared/ARCHITECTURE.md.
+import PackageDescription
+
+let package = Package(
+    name: "deskphone",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "deskphoned", targets: ["deskphoned"]),
+        .executable(name: "deskphone", targets: ["deskphone"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // Debug categories (GUIDE.md §4.3) as swift-log loggers, switchable at run time.
+        .target(
+            name: "Diagnostics",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        // Time zones, DST rules, SNTP (GUIDE.md §6).
+        .target(name: "PhoneClock"),
+        // Parameter table, .cnf parser, TFTP client, flash store, boot sequence (GUIDE.md §1–§2).
+        .target(
+            name: "Provisioning",
+            dependencies: [
+                "Diagnostics", "PhoneClock",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "deskphoned",
+            dependencies: [
+                "Provisioning", "Diagnostics",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "deskphone",
+            dependencies: [
+                "Provisioning",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Writes numbered generations to a flash store until killed; the atomicity test
+        // kills it at random moments (Tests/ProvisioningTests/FlashAtomicityTests.swift).
+        .executableTarget(
+            name: "flash-writer",
+            dependencies: ["Provisioning"],
+            path: "Tests/Fixtures/flash-writer"
+        ),
+        .testTarget(
+            name: "ProvisioningTests",
+            dependencies: [
+                "Provisioning", "Diagnostics", "PhoneClock", "flash-writer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
