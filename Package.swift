@@ -59,9 +59,13 @@ let package = Package(
             path: "Tests/Fixtures/flash-writer"
         ),
         .testTarget(
+            name: "DiagnosticsTests",
+            dependencies: ["Diagnostics", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
             name: "ProvisioningTests",
             dependencies: [
-                "Provisioning", "Diagnostics", "PhoneClock", "flash-writer",
+                "Provisioning", "Diagnostics", "PhoneClock",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

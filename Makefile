@@ -1,0 +1,31 @@
+# Deskphone — the README's two commands are `make run` and `make test`.
+SWIFT        ?= swift
+SWIFT_FLAGS  ?=
+DEV_MAC      ?= 00:0D:BC:50:FC:D4
+DEV_MODEL    ?= 7960
+PROVISION    ?= examples/tftpboot
+FLASH        ?= flash
+
+.PHONY: run test build deps test-deps clean
+
+deps:
+	@scripts/install-deps.sh build
+
+test-deps:
+	@scripts/install-deps.sh test
+
+build: deps
+	$(SWIFT) build $(SWIFT_FLAGS)
+
+## make run: build, then boot the phone on the embedded provisioning folder and a local flash.
+run: build
+	$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/deskphoned \
+	    --provision $(PROVISION) --flash $(FLASH) --mac $(DEV_MAC) --model $(DEV_MODEL)
+
+## make test: every test (unit and acceptance against real peers on loopback).
+test: test-deps
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+
+clean:
+	rm -rf .build $(FLASH)

@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Synchronization
+
+/// The phone's flash: one folder (/var/lib/deskphone when installed) that holds everything
+/// persistent. Nothing else opens files under it.
+///
+/// Layout:
+/// - `network.cnf`    network settings (GUIDE.md §2.2.9) in .cnf syntax
+/// - `local.cnf`      parameters set on the phone itself (the flash layer of GUIDE.md §1.3)
+/// - `config/`        the last good copy of every provisioning file (SIPDefault.cnf,
+///                    SIP<MAC>.cnf, RINGLIST.DAT, the dial plan, ring files)
+/// - later: call lists, firmware slots
+///
+/// Every write is atomic: the bytes go to a temporary file in the same folder, which is
+/// fsynced, renamed over the target, and the folder is fsynced. A kill at any moment leaves
+/// the old file or the new one, never a mix; stale temporary files are removed on open.
+public final class FlashStore: Sendable {
+    public let root: String
+    /// Largest file the store reads back (firmware images will raise it).
+    public let readLimit: Int
+    private let counter = Atomic<Int>(0)
+
+    public init(root: String, readLimit: Int = 16 << 20) throws(FlashError) {
+        self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+        self.readLimit = readLimit
+        try POSIX.mkdirs(self.root)
+        removeStaleTemporaries(in: self.root)
+    }
+
+    /// A relative path inside the store: components of letters, digits, `.`, `-`, `_`, none
+    /// starting with `.` (temporary files do), no `..`.
+    public static func isValidPath(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return !parts.isEmpty && parts.allSatisfy { part in
+            !part.isEmpty && part.first != "." && part.utf8.count <= 255
+                && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-+".contains($0)) }
+        }
+    }
+
+    private func absolute(_ path: String) throws(FlashError) -> String {
+        guard Self.isValidPath(path) else { throw FlashError(operation: "use", path: path, errno: EINVAL) }
+        return root + "/" + path
+    }
+
+    /// The bytes of a file, or nil when it does not exist.
+    public func read(_ path: String) throws(FlashError) -> [UInt8]? {
+        let p = try absolute(path)
+        guard POSIX.exists(p) else { return nil }
+        return try POSIX.readAll(p, limit: readLimit)
+    }
+
+    /// Replaces (or creates) a file atomically.
+    public func write(_ bytes: [UInt8], to path: String) throws(FlashError) {
+        let target = try absolute(path)
+        let slash = target.lastIndex(of: "/") ?? target.startIndex
+        let dir = String(target[..<slash])
+        let base = String(target[target.index(after: slash)...])
+        try POSIX.mkdirs(dir)
+        let tmp = "\(dir)/.\(base).tmp.\(getpid()).\(counter.add(1, ordering: .relaxed).newValue)"
+        let fd = try POSIX.open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        do {
+            try POSIX.writeAll(fd, bytes, tmp)
+            _ = try POSIX.check(fsync(fd), "fsync", tmp)
+            _ = try POSIX.check(close(fd), "close", tmp)
+        } catch {
+            close(fd)
+            unlink(tmp)
+            throw error
+        }
+        do {
+            _ = try POSIX.check(rename(tmp, target), "rename", target)
+        } catch {
+            unlink(tmp)
+            throw error
+        }
+        try POSIX.fsyncPath(dir, directory: true)
+    }
+
+    /// Removes a file (no error when it does not exist).
+    public func remove(_ path: String) throws(FlashError) {
+        let p = try absolute(path)
+        if unlink(p) != 0 && errno != ENOENT { throw FlashError(operation: "unlink", path: p, errno: errno) }
+    }
+
+    /// File names in a folder of the store (empty when it does not exist).
+    public func list(_ folder: String) -> [String] {
+        guard let p = try? absolute(folder) else { return [] }
+        return POSIX.list(p).filter { !$0.hasPrefix(".") }
+    }
+
+    /// Removes every file of a folder (or of the whole store with `nil`).
+    public func erase(_ folder: String? = nil) throws(FlashError) {
+        let top = try folder.map { (f: String) throws(FlashError) -> String in try absolute(f) } ?? root
+        try removeTree(top, keep: folder == nil)
+        if folder == nil { try POSIX.fsyncPath(root, directory: true) }
+    }
+
+    private func removeTree(_ path: String, keep: Bool) throws(FlashError) {
+        for name in POSIX.list(path) {
+            let p = path + "/" + name
+            if POSIX.isDirectory(p) { try removeTree(p, keep: false) }
+            else if unlink(p) != 0 { throw FlashError(operation: "unlink", path: p, errno: errno) }
+        }
+        if !keep && rmdir(path) != 0 && errno != ENOENT { throw FlashError(operation: "rmdir", path: path, errno: errno) }
+    }
+
+    private func removeStaleTemporaries(in dir: String) {
+        for name in POSIX.list(dir) {
+            let p = dir + "/" + name
+            if name.hasPrefix(".") && name.contains(".tmp.") { unlink(p) }
+            else if POSIX.isDirectory(p) { removeStaleTemporaries(in: p) }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Logging
+import Provisioning
+
+/// The daemon's settings after merging the command line over the daemon config file
+/// (/etc/deskphone/deskphoned.conf when installed) over built-in defaults.
+struct DaemonSettings: Sendable {
+    var flash: String
+    var tftp: String?
+    var provision: String?
+    var mac: String?
+    var model: PhoneModel
+    var logLevel: Logger.Level
+
+    /// The keys a daemon config file may set: the long option names.
+    static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level"]
+    static let defaultFlash = "flash"
+}
+
+/// `key = value` lines, `#` comments; keys are deskphoned's long option names.
+enum DaemonConfigFile {
+    struct Problem: Error, CustomStringConvertible {
+        let file: String, line: Int, message: String
+        var description: String { "\(file):\(line): \(message)" }
+    }
+
+    static func parse(_ bytes: [UInt8], file: String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        let text = String(decoding: bytes, as: UTF8.self)
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = String(raw.prefix { $0 != "#" }).trimmingCharacters()
+            if line.isEmpty { continue }
+            guard let eq = line.firstIndex(of: "=") else {
+                throw Problem(file: file, line: i + 1, message: "expected 'key = value'")
+            }
+            let key = String(line[..<eq]).trimmingCharacters()
+            var value = String(line[line.index(after: eq)...]).trimmingCharacters()
+            if value.count >= 2, value.first == "\"", value.last == "\"" { value = String(value.dropFirst().dropLast()) }
+            guard DaemonSettings.fileKeys.contains(key) else {
+                throw Problem(file: file, line: i + 1,
+                              message: "\(key): unknown key (valid: \(DaemonSettings.fileKeys.joined(separator: ", ")))")
+            }
+            out[key] = value
+        }
+        return out
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+        while let l = s.last, l.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}

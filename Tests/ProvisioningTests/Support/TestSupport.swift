@@ -1,0 +1,43 @@
+import Foundation
+
+/// Helpers shared by the tests: temporary folders and the built executables.
+enum TestSupport {
+    /// A new empty folder under the system temp folder.
+    static func temporaryDirectory(_ label: String = "deskphone") throws -> String {
+        let path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// The folder of the built products (the test binary lives beside deskphoned, deskphone
+    /// and flash-writer, which `swift build --build-tests` builds).
+    static var productsDirectory: URL {
+        let exe = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                      ?? CommandLine.arguments[0])
+        var dir = exe.deletingLastPathComponent()
+        // swift-testing may run from inside the .xctest bundle folder on some layouts
+        while dir.path != "/" && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("deskphoned").path) {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir
+    }
+
+    static func product(_ name: String) throws -> String {
+        let p = productsDirectory.appendingPathComponent(name).path
+        guard FileManager.default.isExecutableFile(atPath: p) else {
+            throw TestFailure("\(name) is not built next to the tests; run `swift build --build-tests` (make test does)")
+        }
+        return p
+    }
+
+    static func write(_ text: String, to path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
