@@ -242,6 +242,19 @@ struct DialTemplateMalformedXMLTests {
         }
     }
 
+    @Test func everyTruncationOfAValidPlanIsRejected() throws {
+        let bytes = Array(#"""
+            <?xml version="1.0"?><!-- c --><DIALTEMPLATE><versionStamp>{1}</versionStamp>
+            <TEMPLATE MATCH="9,1&amp;.." Timeout='0' Tone="Cisco-Zip"></TEMPLATE></DIALTEMPLATE>
+            """#.utf8)
+        #expect(try DialTemplate.parse(bytes).rules.count == 1)
+        for length in 0..<bytes.count {
+            #expect(throws: DialTemplateError.self, "prefix of \(length) bytes") {
+                try DialTemplate.parse(Array(bytes[..<length]))
+            }
+        }
+    }
+
     @Test func crlfLineEndsCountAsOneLine() {
         #expect(failure("<DIALTEMPLATE>\r\n<TEMPLATE MATCH=\"1\" Timeout=\"x\"/>\r\n</DIALTEMPLATE>")
             == DialTemplateError(line: 2, column: 21, reason: .badTimeout("x")))
