@@ -19,10 +19,19 @@ final class PhoneDaemon: Service, Sendable {
     }
 
     func run() async throws {
-        let started = ContinuousClock.now
         // One event loop for the whole phone (ARCHITECTURE.md "One event loop").
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
+        do {
+            try await run(on: group)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try? await group.shutdownGracefully()
+    }
+
+    func run(on group: MultiThreadedEventLoopGroup) async throws {
+        let started = ContinuousClock.now
 
         let flash = try FlashStore(root: settings.flash)
         let (mac, macOrigin) = try identity(flash: flash)
@@ -79,9 +88,10 @@ struct DaemonError: Error, CustomStringConvertible {
 }
 
 extension Duration {
+    /// Milliseconds with one decimal, for log lines.
     var milliseconds: String {
         let (s, atto) = components
-        let ms = Double(s) * 1000 + Double(atto) / 1e15
-        return String(Int(ms.rounded())) == "0" ? "<1" : String(Int(ms.rounded()))
+        let tenths = (Double(s) * 10_000 + Double(atto) / 1e14).rounded()
+        return "\(Int(tenths) / 10).\(Int(tenths) % 10)"
     }
 }

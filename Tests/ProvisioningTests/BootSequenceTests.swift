@@ -61,7 +61,7 @@ final class ScriptedSource: ProvisioningSource {
         #expect(source.asked == ["OS79XX.TXT", "SIPDefault.cnf", "phones/SIP000DBC50FCD4.cnf", "RINGLIST.DAT",
                                  "dialplan.xml", "Analog1.raw"])
         #expect(report.record("SIPDefault.cnf")?.outcome == .fetched(bytes: 51, from: "scripted"))
-        #expect(report.record("OS79XX.TXT")?.outcome == .absent(reason: "OS79XX.TXT not found on scripted"))
+        #expect(report.record("OS79XX.TXT")?.outcome == .absent(reason: "not found on scripted"))
         #expect(report.configuration.text("line1_name") == "620")
         #expect(report.configuration.text("proxy1_address") == "10.0.0.1")
         #expect(report.dialTemplate?.rules.count == 1)
@@ -97,7 +97,7 @@ final class ScriptedSource: ProvisioningSource {
         let partial = ScriptedSource(files: ["SIPDefault.cnf": "proxy1_address: 10.0.0.2\ntftp_cfg_dir: phones\n"])
         let report = await boot(partial, flash: flash)
         #expect(report.record("SIP000DBC50FCD4.cnf")?.outcome
-                == .flashCopy(reason: "phones/SIP000DBC50FCD4.cnf not found on scripted"))
+                == .flashCopy(reason: "not found on scripted"))
         #expect(report.configuration.text("proxy1_address") == "10.0.0.2")
         #expect(report.configuration.text("line1_name") == "620")
     }
@@ -112,11 +112,11 @@ final class ScriptedSource: ProvisioningSource {
         guard case .flashCopy(let why)? = report.record("SIPDefault.cnf")?.outcome else {
             Issue.record("SIPDefault.cnf: \(String(describing: report.record("SIPDefault.cnf")))"); return
         }
-        #expect(why.hasPrefix("SIPDefault.cnf from scripted is invalid: "))
+        #expect(why.hasPrefix("invalid on scripted: no line of it parses"))
         guard case .flashCopy(let planWhy)? = report.record("dialplan.xml")?.outcome else {
             Issue.record("dialplan.xml not from flash"); return
         }
-        #expect(planWhy.hasPrefix("dialplan.xml from scripted is invalid"))
+        #expect(planWhy.hasPrefix("invalid on scripted: "))
         guard case .absent(let ringWhy)? = report.record("ok.raw")?.outcome else {
             Issue.record("ok.raw: \(String(describing: report.record("ok.raw")))"); return
         }

@@ -60,16 +60,24 @@ import Testing
         let writer = try TestSupport.product("flash-writer")
         let root = try TestSupport.temporaryDirectory("flash-kill")
         var generationsSeen = Set<Int>()
-        var kills = 0
+        var kills = 0, killsMidWrite = 0
         var rng = SystemRandomNumberGenerator()
         for round in 0..<60 {
             let p = Process()
+            let out = Pipe()
             p.executableURL = URL(fileURLWithPath: writer)
             p.arguments = [root, String(round * 1000)]
+            p.standardOutput = out
             try p.run()
-            usleep(UInt32.random(in: 2_000...40_000, using: &rng))
+            // Wait until it has opened the store (and so cleared the last round's
+            // temporaries), then let it write for a random while.
+            let ready = out.fileHandleForReading.availableData
+            #expect(String(decoding: ready, as: UTF8.self).hasPrefix("started"))
+            usleep(UInt32.random(in: 0...30_000, using: &rng))
             if p.isRunning { kill(p.processIdentifier, SIGKILL); kills += 1 }
             p.waitUntilExit()
+            let temporaries = try FileManager.default.subpathsOfDirectory(atPath: root).filter { $0.contains("/.") || $0.hasPrefix(".") }
+            if !temporaries.isEmpty { killsMidWrite += 1 }
             #expect(p.terminationReason == .uncaughtSignal, "writer exited by itself: status \(p.terminationStatus)")
             for name in ["config/SIPDefault.cnf", "config/SIP0011AABBCC42.cnf", "network.cnf"] {
                 let path = root + "/" + name
@@ -80,6 +88,7 @@ import Testing
         }
         #expect(kills == 60)
         #expect(generationsSeen.count > 30, "the writer barely ran: \(generationsSeen.count) generations")
+        #expect(killsMidWrite > 10, "only \(killsMidWrite) kills landed during a write")
         _ = try FlashStore(root: root)   // reopening clears the temporaries a kill left behind
         for dir in [root, root + "/config"] {
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".") }

@@ -71,7 +71,7 @@ public struct BootSequence: Sendable {
 
             // 4. RINGLIST.DAT, then 6. the ring files it names
             if let bytes = await obtain("RINGLIST.DAT", optional: true, validate: { b in
-                Result { try RingList.parse(b) }.mapError { "\($0)" }.map { _ in () }
+                do { _ = try RingList.parse(b); return nil } catch { return "\(error)" }
             }) {
                 report.ringList = try? RingList.parse(bytes)
             }
@@ -79,16 +79,13 @@ public struct BootSequence: Sendable {
             // 5. the dial plan
             let template = (report.configuration.text("dial_template") ?? "dialplan") + ".xml"
             if let bytes = await obtain(template, validate: { b in
-                Result { try DialTemplate.parse(b) }.mapError { "\($0)" }.map { _ in () }
+                do { _ = try DialTemplate.parse(b); return nil } catch { return "\(error)" }
             }) {
                 report.dialTemplate = try? DialTemplate.parse(bytes)
             }
 
             for entry in report.ringList?.entries ?? [] {
-                _ = await obtain(entry.fileName, validate: { b in
-                    if let problem = RingFile.validate(b) { return .failure("\(problem)") }
-                    return .success(())
-                })
+                _ = await obtain(entry.fileName, validate: { b in RingFile.validate(b).map { "\($0)" } })
             }
 
             report.sourceDescription = source?.description
@@ -128,35 +125,36 @@ public struct BootSequence: Sendable {
             unreachable = nil
         }
 
-        /// Fetches one file, validates it, keeps it as the last good copy; falls back to the
-        /// flash copy. Returns the bytes in force, or nil.
+        /// Fetches one file, validates it (`validate` returns nil or the reason it is
+        /// invalid), keeps it as the last good copy; falls back to the flash copy. Returns the
+        /// bytes in force, or nil.
         mutating func obtain(_ name: String, remotePath: String? = nil, optional: Bool = false,
-                             validate: ([UInt8]) -> Result<Void, String>) async -> [UInt8]? {
+                             validate: ([UInt8]) -> String?) async -> [UInt8]? {
             let remote = remotePath ?? name
             var reason: String
             if let src = source, unreachable == nil {
                 do {
                     let bytes = try await src.fetch(remote)
                     switch validate(bytes) {
-                    case .success:
+                    case nil:
                         do {
                             try sequence.flash.write(bytes, to: BootSequence.copies + "/" + name)
                         } catch {
                             log.error("\(name): fetched but not saved to flash: \(error)")
                         }
-                        log.info("\(name): fetched \(bytes.count) bytes from \(src)")
+                        log.info("\(remote): fetched \(bytes.count) bytes from \(src)")
                         report.files.append(.init(name: name, outcome: .fetched(bytes: bytes.count, from: src.description)))
                         return bytes
-                    case .failure(let why):
-                        reason = "\(remote) from \(src) is invalid: \(why)"
+                    case let why?:
+                        reason = "invalid on \(src): \(why)"
                     }
                 } catch {
                     switch error {
-                    case .notFound: reason = "\(remote) not found on \(src)"
+                    case .notFound: reason = "not found on \(src)"
                     case .unreachable(let why):
                         reason = "\(src) did not answer (\(why))"
                         unreachable = reason
-                    case .failed(let why): reason = "\(remote) from \(src) failed: \(why)"
+                    case .failed(let why): reason = "fetch from \(src) failed: \(why)"
                     }
                 }
             } else if let why = unreachable {
@@ -166,20 +164,20 @@ public struct BootSequence: Sendable {
             }
 
             if let copy = flashCopy(name, validate: validate) {
-                log.warning("\(name): \(reason); booting on the last good copy from flash")
+                log.warning("\(remote): \(reason); booting on the last good copy from flash")
                 report.files.append(.init(name: name, outcome: .flashCopy(reason: reason)))
                 return copy
             }
-            if optional { log.info("\(name): \(reason); no copy in flash (optional file)") }
-            else { log.warning("\(name): \(reason); no copy in flash") }
+            if optional { log.info("\(remote): \(reason); no copy in flash (optional file)") }
+            else { log.warning("\(remote): \(reason); no copy in flash") }
             report.files.append(.init(name: name, outcome: .absent(reason: reason)))
             return nil
         }
 
-        func flashCopy(_ name: String, validate: ([UInt8]) -> Result<Void, String>) -> [UInt8]? {
+        func flashCopy(_ name: String, validate: ([UInt8]) -> String?) -> [UInt8]? {
             do {
                 guard let bytes = try sequence.flash.read(BootSequence.copies + "/" + name) else { return nil }
-                if case .failure(let why) = validate(bytes) {
+                if let why = validate(bytes) {
                     log.error("flash copy of \(name) is invalid (\(why)); ignored")
                     return nil
                 }
@@ -192,13 +190,13 @@ public struct BootSequence: Sendable {
 
         /// A .cnf file is refused whole when it is over the size cap or nothing in it parses;
         /// otherwise it is accepted and its bad lines are reported one by one when applied.
-        static func validateCNF(_ bytes: [UInt8]) -> Result<Void, String> {
+        static func validateCNF(_ bytes: [UInt8]) -> String? {
             let (entries, diagnostics) = CNFParser.parse(bytes, file: "")
-            if let whole = diagnostics.first(where: { $0.line == 0 }) { return .failure(whole.message) }
+            if let whole = diagnostics.first(where: { $0.line == 0 }) { return whole.message }
             if entries.isEmpty && !diagnostics.isEmpty {
-                return .failure("no line of it parses (\(diagnostics.count) malformed lines)")
+                return "no line of it parses (\(diagnostics.count) malformed lines)"
             }
-            return .success(())
+            return nil
         }
 
         /// `tftp_cfg_dir` as a prefix: "" for the root, else "dir/" (leading "./" and "/" dropped).
@@ -219,12 +217,13 @@ enum DualBootFile {
         return first
     }
 
-    static func validate(_ bytes: [UInt8]) -> Result<Void, String> {
-        guard bytes.count <= 256 else { return .failure("longer than one line") }
-        guard let image = image(in: bytes) else { return .failure("empty") }
-        guard case .success = ParameterType.fileName.validate(image),
-              image.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
-        else { return .failure("'\(image)' is not an image name") }
-        return .success(())
+    /// nil when valid, else the reason.
+    static func validate(_ bytes: [UInt8]) -> String? {
+        guard bytes.count <= 256 else { return "longer than one line" }
+        guard let image = image(in: bytes) else { return "empty" }
+        guard image.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+            return "'\(image)' is not an image name"
+        }
+        return nil
     }
 }

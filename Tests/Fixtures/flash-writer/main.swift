@@ -21,11 +21,13 @@ func fnv1a(_ bytes: [UInt8]) -> UInt64 {
 
 do {
     let store = try FlashStore(root: args[1])
+    print("started")
+    fflush(nil)
     var generation = first
     while true {
         for name in ["config/SIPDefault.cnf", "config/SIP0011AABBCC42.cnf", "network.cnf"] {
-            let length = (generation * 7919 + name.utf8.count * 104_729) % 200_000
-            let payload = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ generation) }
+            let length = (generation * 7919 + name.utf8.count * 104_729) % 20_000
+            let payload = [UInt8](repeating: UInt8(truncatingIfNeeded: generation), count: length)
             let file = Array("gen=\(generation) file=\(name)\n".utf8) + payload
                 + Array("\nend len=\(length) sum=\(fnv1a(payload))\n".utf8)
             try store.write(file, to: name)
