@@ -8,7 +8,13 @@ public struct TFTPSource: ProvisioningSource {
     public let spec: String
     public let options: TFTPOptions
 
-    public init(client: TFTPClient, spec: String, options: TFTPOptions = .init()) throws {
+    /// The boot's retry policy: 1 s, then 2 s, then 4 s (three sends, 7 s in all) before the
+    /// server counts as down and the phone boots on its flash copies. The reference phone's own
+    /// TFTP time-outs are not documented; a phone that waits half a minute per boot for a dead
+    /// server helps nobody.
+    public static let bootOptions = TFTPOptions(timeoutSeconds: 1, maxRetransmissions: 2)
+
+    public init(client: TFTPClient, spec: String, options: TFTPOptions = TFTPSource.bootOptions) throws {
         self.client = client
         self.spec = spec
         self.server = try TFTPClient.serverAddress(spec)

@@ -15,8 +15,7 @@ final class TFTPServerProcess: @unchecked Sendable {
 
     let directory: URL
     let port: Int
-    let pid: pid_t
-    private var exitStatus: Int32?
+    private let process: ChildProcess
     private var stopped = false
 
     var address: SocketAddress {
@@ -40,15 +39,16 @@ final class TFTPServerProcess: @unchecked Sendable {
         }
 
         let port = try await freeUDPPort()
-        let pid = try spawn(executable, [
+        // posix_spawn rather than Foundation's Process: see ChildProcess.
+        let process = try ChildProcess(executable, [
             "-L", "-a", "127.0.0.1:\(port)", "-s", directory.path, "-u", "tftp", "-B", "65464",
         ])
-        let server = TFTPServerProcess(directory: directory, port: port, pid: pid)
+        let server = TFTPServerProcess(directory: directory, port: port, process: process)
 
         // Ready when its socket shows up in /proc/net/udp (15-80 ms in practice).
         let deadline = ContinuousClock.now + .seconds(5)
         while !isBound(port: port) {
-            if let status = server.reap() {
+            if let status = process.reap() {
                 server.stop()
                 throw ServerError.exited(status: status)
             }
@@ -61,10 +61,10 @@ final class TFTPServerProcess: @unchecked Sendable {
         return server
     }
 
-    private init(directory: URL, port: Int, pid: pid_t) {
+    private init(directory: URL, port: Int, process: ChildProcess) {
         self.directory = directory
         self.port = port
-        self.pid = pid
+        self.process = process
     }
 
     deinit { stop() }
@@ -74,77 +74,15 @@ final class TFTPServerProcess: @unchecked Sendable {
     func stop() {
         guard !stopped else { return }
         stopped = true
-        if exitStatus == nil {
-            kill(pid, SIGTERM)
-            let deadline = ContinuousClock.now + .seconds(2)
-            while reap() == nil && ContinuousClock.now < deadline { usleep(5_000) }
-            if exitStatus == nil {
-                kill(pid, SIGKILL)
-                var status: Int32 = 0
-                _ = waitpid(pid, &status, 0)
-            }
-        }
+        process.terminate(grace: .seconds(2))
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// The child's wait status once it has exited (reaping it), else nil.
-    @discardableResult
-    private func reap() -> Int32? {
-        if let exitStatus { return exitStatus }
-        var status: Int32 = 0
-        if waitpid(pid, &status, WNOHANG) == pid { exitStatus = status }
-        return exitStatus
-    }
-
-    /// Starts `path` with `arguments`, stdin and stdout on /dev/null, and a clean signal state.
-    /// Foundation's `Process` is not used: its child inherits the spawning thread's signal mask,
-    /// and in the test runner that mask blocks SIGTERM, so the server could not be stopped.
-    /// Descriptors 3 and up are closed in the child.
-    private static func spawn(_ path: String, _ arguments: [String]) throws -> pid_t {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        // Not one of the test process's other descriptors: a socket inherited from a
-        // concurrently running test would keep that test's port bound after it closed it.
-        // glibc ≥ 2.34 has posix_spawn_file_actions_addclosefrom_np, but the Glibc module does
-        // not import GNU extensions, so it is looked up at run time.
-        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else {
-            throw ServerError.spawnFailed(errno: ENOSYS)
-        }
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
-
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-        let environment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
-        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
-        guard result == 0 else { throw ServerError.spawnFailed(errno: result) }
-        return pid
-    }
-
     enum ServerError: Error, CustomStringConvertible {
-        case spawnFailed(errno: Int32)
         case exited(status: Int32)
         case notReady(port: Int)
         var description: String {
             switch self {
-            case .spawnFailed(let errno): "cannot start in.tftpd: errno \(errno)"
             case .exited(let status): "in.tftpd exited (wait status \(status)) before it was ready"
             case .notReady(let port): "in.tftpd did not bind 127.0.0.1:\(port) within 5 s"
             }
