@@ -6,7 +6,7 @@ DEV_MODEL    ?= 7960
 PROVISION    ?= examples/tftpboot
 FLASH        ?= flash
 
-.PHONY: run test build deps test-deps clean
+.PHONY: run test bench build deps test-deps clean
 
 deps:
 	@scripts/install-deps.sh build
@@ -26,6 +26,11 @@ run: build
 test: test-deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+
+## make bench: release build, then the benchmarks (figures go in the issue notes).
+bench: deps
+	$(SWIFT) build -c release $(SWIFT_FLAGS)
+	scripts/bench-boot.py $$($(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path)/deskphoned $(PROVISION) 30
 
 clean:
 	rm -rf .build $(FLASH)

@@ -168,3 +168,21 @@ final class ScriptedSource: ProvisioningSource {
         await #expect(throws: FetchFailure.unreachable("\(dir)/missing: no such folder")) { try await gone.fetch("x") }
     }
 }
+
+@Suite struct BootSequenceFlashWearTests {
+    @Test func anUnchangedFileIsNotRewritten() async throws {
+        let root = try TestSupport.temporaryDirectory()
+        let flash = try FlashStore(root: root)
+        _ = await BootSequence(flash: flash, source: BootSequenceTests.fullSet(), mac: BootSequenceTests.mac, model: .cp7960).run()
+        let path = root + "/config/SIPDefault.cnf"
+        let before = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int
+        _ = await BootSequence(flash: flash, source: BootSequenceTests.fullSet(), mac: BootSequenceTests.mac, model: .cp7960).run()
+        let same = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int
+        #expect(before != nil && before == same, "an atomic rewrite would have given the file a new inode")
+        _ = await BootSequence(flash: flash, source: BootSequenceTests.fullSet(sipDefault: "phone_label: new\n"),
+                               mac: BootSequenceTests.mac, model: .cp7960).run()
+        let changed = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int
+        #expect(changed != before)
+        #expect(try flash.read("config/SIPDefault.cnf") == Array("phone_label: new\n".utf8))
+    }
+}

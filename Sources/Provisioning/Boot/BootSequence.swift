@@ -138,7 +138,11 @@ public struct BootSequence: Sendable {
                     switch validate(bytes) {
                     case nil:
                         do {
-                            try sequence.flash.write(bytes, to: BootSequence.copies + "/" + name)
+                            // Only a changed file is written: no flash wear (nor fsync) for
+                            // the same file at every boot (GUIDE.md §1.3: "values that differ
+                            // are written to flash").
+                            let path = BootSequence.copies + "/" + name
+                            if try sequence.flash.read(path) != bytes { try sequence.flash.write(bytes, to: path) }
                         } catch {
                             log.error("\(name): fetched but not saved to flash: \(error)")
                         }

@@ -55,7 +55,7 @@ public struct Configuration: Sendable {
     @discardableResult
     public mutating func apply(_ bytes: [UInt8], file: String, as layer: ConfigLayer) -> [Diagnostic] {
         let (entries, parseDiagnostics) = CNFParser.parse(bytes, file: file)
-        return parseDiagnostics + apply(entries, file: file, as: layer)
+        return (parseDiagnostics + apply(entries, file: file, as: layer)).sorted { $0.line < $1.line }
     }
 
     /// Applies parsed entries as `layer`; see `apply(_:file:as:)`.
