@@ -33,6 +33,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Facts about the host's network (interfaces, routes, DNS, link, counters) and the
+        // ICMP tools (ping, traceroute) behind `show network`, `ping` and `traceroute`.
+        .target(name: "HostNetwork"),
+        // The CLI engine: sessions, login, command dispatch, telnet, serial console.
+        // Knows nothing of phones (ARCHITECTURE.md).
+        .target(
+            name: "Console",
+            dependencies: [
+                "Diagnostics",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "deskphoned",
             dependencies: [
@@ -58,6 +72,16 @@ let package = Package(
             dependencies: ["Provisioning"],
             path: "Tests/Fixtures/flash-writer"
         ),
+        .testTarget(
+            name: "ConsoleTests",
+            dependencies: [
+                "Console",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork"]),
         .testTarget(
             name: "DiagnosticsTests",
             dependencies: ["Diagnostics", .product(name: "Logging", package: "swift-log")]

@@ -1,0 +1,8 @@
+import Testing
+@testable import HostNetwork
+
+@Suite struct HostNetworkModuleTests {
+    @Test func moduleLinks() {
+        #expect(String(describing: HostNetwork.self) == "HostNetwork")
+    }
+}
