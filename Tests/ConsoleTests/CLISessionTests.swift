@@ -1,0 +1,137 @@
+import Diagnostics
+import Synchronization
+import Testing
+@testable import Console
+
+/// Collects values from concurrent code.
+final class Recorder<T: Sendable>: Sendable {
+    private let items = Mutex<[T]>([])
+    func add(_ t: T) { items.withLock { $0.append(t) } }
+    var all: [T] { items.withLock { $0 } }
+}
+
+@Suite struct CLISessionTests {
+    static func session(password: String? = "cisco", privilege: Privilege = .privileged, extra: [CommandSpec] = [],
+                        registry: DebugRegistry = DebugRegistry(), slept: Recorder<Duration>? = nil) -> CLISession {
+        let specs = BuiltinCommands.all + extra + [
+            CommandSpec(["show", "greeting"], help: "Say hello") { inv in inv.print("hello from \(inv.session.peer)") },
+            CommandSpec(["fail"], help: "Always fails") { _ in throw CommandFailure("it failed as asked") },
+            CommandSpec(["debug"], arguments: [
+                ArgumentSpec("category", .choice(DebugCategory.allCases.map(\.rawValue)), help: "category", repeats: true),
+            ], help: "Debug", privilege: .privileged) { inv in
+                await inv.session.enableDebug(inv.all("category").compactMap(DebugCategory.init(name:)))
+            },
+        ]
+        var passwordSource: (@Sendable () -> String)?
+        if let password { passwordSource = { password } }
+        let config = SessionConfiguration(
+            prompt: { "SIP Phone> " }, password: passwordSource, privilege: privilege,
+            commands: CommandTree(specs), registry: registry,
+            sleep: { d in slept?.add(d) })
+        return CLISession(configuration: config, peer: "127.0.0.1:4000")
+    }
+
+    @Test func loginThenCommands() async {
+        let s = Self.session()
+        #expect(await s.editingContext().prompt == "Password :")
+        #expect(await s.editingContext().echo == .masked)
+        let out = await MemoryTerminal.run(s, lines: ["cisco", "sh greet", "fail", "exit", "show greeting"])
+        #expect(out == ["", "hello from 127.0.0.1:4000\n", "% it failed as asked\n", ""])
+    }
+
+    @Test func greetingIsTwoBlankLines() async {
+        let t = MemoryTerminal()
+        await Self.session().start(output: t)
+        #expect(t.contents == "\n\n")
+    }
+
+    @Test func wrongPasswordsBackOffThenCutOff() async {
+        let slept = Recorder<Duration>()
+        let s = Self.session(slept: slept)
+        let out = await MemoryTerminal.run(s, lines: ["guess1", "guess2", "guess3", "cisco"])
+        #expect(out == ["% Password incorrect\n", "% Password incorrect\n",
+                        "% Login failed: too many wrong passwords; closing the session\n"])
+        #expect(slept.all == [.seconds(1), .seconds(2)])
+        #expect(await s.isFinished())
+    }
+
+    @Test func aGoodPasswordAfterAFailureLogsIn() async {
+        let out = await MemoryTerminal.run(Self.session(), lines: ["nope", "cisco", "show greeting"])
+        #expect(out == ["% Password incorrect\n", "", "hello from 127.0.0.1:4000\n"])
+    }
+
+    @Test func errorsPointAtTheWord() async {
+        let out = await MemoryTerminal.run(Self.session(password: nil), lines: ["show greetings"])
+        #expect(out == [String(repeating: " ", count: "SIP Phone> show ".count) + "^\n"
+                        + "% Invalid input detected at '^' marker: 'greetings' is not a show keyword (valid: greeting)\n"])
+    }
+
+    @Test func lowerPrivilegeIsRefused() async {
+        let out = await MemoryTerminal.run(Self.session(password: nil, privilege: .user), lines: ["debug sip-state", "show greeting"])
+        #expect(out[0].contains("% Not permitted at this access level: 'debug' needs privileged access"))
+        #expect(out[1] == "hello from 127.0.0.1:4000\n")
+    }
+
+    @Test func debugOutputReachesTheSessionThatAskedUntilItCloses() async {
+        let registry = DebugRegistry()
+        let s = Self.session(password: nil, registry: registry)
+        let t = MemoryTerminal()
+        await s.start(output: t)
+        await s.handle(line: "debug sip-state")
+        #expect(registry.isEnabled(.sipState))
+        registry.publish(.sipState, "[12:00:00:000000] sip-state: IDLE -> REGISTERING")
+        #expect(t.contents.hasSuffix("sip-state: IDLE -> REGISTERING\n"))
+        await s.setMonitor(false)
+        registry.publish(.sipState, "hidden")
+        #expect(!t.contents.contains("hidden"))
+        await s.close()
+        #expect(!registry.isEnabled(.sipState))
+    }
+
+    @Test func confirmationTakesTheNextLine() async {
+        let done = Recorder<Bool>()
+        let ask = CommandSpec(["erase", "protflash"], help: "Erase") { inv in
+            await inv.session.confirm("Erase the protected flash? [y/N] ") { yes in
+                done.add(yes)
+                inv.print(yes ? "erased" : "% Cancelled")
+            }
+        }
+        let s = Self.session(password: nil, extra: [ask])
+        let t = MemoryTerminal()
+        await s.start(output: t)
+        await s.handle(line: "erase protflash")
+        #expect(await s.editingContext().prompt == "Erase the protected flash? [y/N] ")
+        await s.handle(line: "n")
+        await s.handle(line: "erase prot")
+        await s.handle(line: "YES")
+        #expect(done.all == [false, true])
+        #expect(t.contents.hasSuffix("% Cancelled\nerased\n"))
+        #expect(await s.editingContext().prompt == "SIP Phone> ")
+    }
+
+    @Test func interruptCancelsALongCommand() async {
+        let slow = CommandSpec(["slow"], help: "Sleeps") { _ in try await Task.sleep(for: .seconds(30)) }
+        let s = Self.session(password: nil, extra: [slow])
+        let t = MemoryTerminal()
+        await s.start(output: t)
+        async let run: Void = s.handle(line: "slow")
+        try? await Task.sleep(for: .milliseconds(50))
+        await s.interrupt()
+        await run
+        #expect(t.contents == "\n\n% Interrupted\n")
+    }
+
+    @Test func helpCommandListsVisibleCommands() async {
+        let out = await MemoryTerminal.run(Self.session(password: nil, privilege: .user), lines: ["help", "help show"])
+        #expect(out[0].contains("  show greeting"))
+        #expect(!out[0].contains("debug"))
+        #expect(out[1].contains("show greeting  Say hello"))
+    }
+
+    @Test func passwordComparisonIsExact() {
+        #expect(CLISession.constantTimeEqual("cisco", "cisco"))
+        #expect(!CLISession.constantTimeEqual("cisco", "cisc"))
+        #expect(!CLISession.constantTimeEqual("cisco", "ciscoo"))
+        #expect(!CLISession.constantTimeEqual("", "x"))
+    }
+}
