@@ -47,10 +47,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The phone itself: it composes the subsystems (lines, calls and features come later).
+        .target(
+            name: "Phone",
+            dependencies: ["Provisioning", "Diagnostics", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The CLI command families: the only place where the CLI meets the subsystems.
+        .target(
+            name: "Commands",
+            dependencies: ["Console", "Phone", "Provisioning", "Diagnostics", "HostNetwork"],
+            path: "Commands"
+        ),
         .executableTarget(
             name: "deskphoned",
             dependencies: [
-                "Provisioning", "Diagnostics",
+                "Provisioning", "Diagnostics", "Console", "Commands", "Phone",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -82,6 +93,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork"]),
+        .testTarget(name: "CommandsTests", dependencies: ["Commands", "Console", "Phone", "Provisioning", "Diagnostics"]),
         .testTarget(
             name: "DiagnosticsTests",
             dependencies: ["Diagnostics", .product(name: "Logging", package: "swift-log")]

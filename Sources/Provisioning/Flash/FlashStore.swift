@@ -92,6 +92,38 @@ public final class FlashStore: Sendable {
         return POSIX.list(p).filter { !$0.hasPrefix(".") }
     }
 
+    /// A file of the store, for `show flash`.
+    public struct Entry: Sendable, Equatable {
+        public let path: String
+        public let size: Int
+        /// Seconds since the epoch of the last write.
+        public let modified: Int
+    }
+
+    /// Every file of the store, depth first, in name order.
+    public func entries() -> [Entry] {
+        var out: [Entry] = []
+        func walk(_ rel: String) {
+            let dir = rel.isEmpty ? root : root + "/" + rel
+            for name in POSIX.list(dir) where !name.hasPrefix(".") {
+                let path = rel.isEmpty ? name : rel + "/" + name
+                var st = stat()
+                guard stat(root + "/" + path, &st) == 0 else { continue }
+                if (st.st_mode & S_IFMT) == S_IFDIR { walk(path) }
+                else { out.append(Entry(path: path, size: Int(st.st_size), modified: Int(st.st_mtim.tv_sec))) }
+            }
+        }
+        walk("")
+        return out
+    }
+
+    /// Bytes free and in total on the file system that holds the store.
+    public func capacity() -> (free: Int, total: Int)? {
+        var vfs = statvfs()
+        guard statvfs(root, &vfs) == 0 else { return nil }
+        return (Int(vfs.f_bavail) * Int(vfs.f_frsize), Int(vfs.f_blocks) * Int(vfs.f_frsize))
+    }
+
     /// Removes every file of a folder (or of the whole store with `nil`).
     public func erase(_ folder: String? = nil) throws(FlashError) {
         let top = try folder.map { (f: String) throws(FlashError) -> String in try absolute(f) } ?? root

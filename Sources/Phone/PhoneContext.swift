@@ -1,0 +1,37 @@
+import Provisioning
+
+/// What the CLI commands may see and do of the running phone. deskphoned implements it; the
+/// tests implement it with a real flash store and configuration.
+public protocol PhoneContext: Sendable {
+    /// The configuration in force.
+    func configuration() async -> Configuration
+    /// The report of the last boot sequence (nil while the first one runs).
+    func lastBoot() async -> BootReport?
+    /// When the last boot sequence finished (seconds since the epoch).
+    func lastBootTime() async -> Int?
+    var flash: FlashStore { get }
+    var identity: PhoneIdentity { get }
+    /// Time since the daemon started.
+    func uptime() -> Duration
+    /// `reset soft`: run the boot sequence again and apply its configuration.
+    func softReset() async -> BootReport
+    /// `reset hard`: restart the whole process (does not return when it works).
+    func hardReset() async throws
+}
+
+/// Who the phone is.
+public struct PhoneIdentity: Sendable {
+    public let mac: MACAddress
+    /// Where the MAC came from (`option`, `flash`, `interface eth0`).
+    public let macOrigin: String
+    public let model: PhoneModel
+    /// The provisioning source as configured (`tftp://…`, `folder …`, or nil for flash only).
+    public let source: String?
+
+    public init(mac: MACAddress, macOrigin: String, model: PhoneModel, source: String?) {
+        self.mac = mac
+        self.macOrigin = macOrigin
+        self.model = model
+        self.source = source
+    }
+}
