@@ -36,12 +36,14 @@ let package = Package(
         // Facts about the host's network (interfaces, routes, DNS, link, counters) and the
         // ICMP tools (ping, traceroute) behind `show network`, `ping` and `traceroute`.
         .target(name: "HostNetwork"),
+        // libedit (libedit-dev) for the serial console's line editing.
+        .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         // The CLI engine: sessions, login, command dispatch, telnet, serial console.
         // Knows nothing of phones (ARCHITECTURE.md).
         .target(
             name: "Console",
             dependencies: [
-                "Diagnostics",
+                "Diagnostics", "CEditLine",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -4,7 +4,7 @@
 # Usage: scripts/install-deps.sh [build|test]
 set -euo pipefail
 
-build_pkgs=(pkg-config)
+build_pkgs=(pkg-config libedit-dev)
 # Peers and tools the tests start on loopback (see Tests/Peers/).
 test_pkgs=(tftpd-hpa)
 
