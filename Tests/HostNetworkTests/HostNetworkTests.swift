@@ -1,8 +1,0 @@
-import Testing
-@testable import HostNetwork
-
-@Suite struct HostNetworkModuleTests {
-    @Test func moduleLinks() {
-        #expect(String(describing: HostNetwork.self) == "HostNetwork")
-    }
-}
