@@ -7,6 +7,7 @@ public enum PhoneCommands {
         BuiltinCommands.all
             + DebugCommands.all
             + ShowCommands.all(phone)
+            + NetworkToolCommands.all(phone)
             + ResetCommands.all(phone)
             + TtyCommands.all
     }
