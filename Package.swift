@@ -85,6 +85,8 @@ let package = Package(
             dependencies: ["Provisioning"],
             path: "Tests/Fixtures/flash-writer"
         ),
+        // Helpers shared by the test targets: child processes, temporary folders, the daemon.
+        .target(name: "TestKit", path: "Tests/TestKit"),
         .testTarget(
             name: "ConsoleTests",
             dependencies: [
@@ -95,6 +97,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork"]),
+        .testTarget(
+            name: "CLIAcceptanceTests",
+            dependencies: ["TestKit", "Commands", "Console", "Phone", "Provisioning"]
+        ),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "Console", "Phone", "Provisioning", "Diagnostics"]),
         .testTarget(
             name: "DiagnosticsTests",
@@ -103,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "ProvisioningTests",
             dependencies: [
-                "Provisioning", "Diagnostics", "PhoneClock",
+                "Provisioning", "Diagnostics", "PhoneClock", "TestKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

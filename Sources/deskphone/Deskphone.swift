@@ -5,5 +5,5 @@ struct Deskphone: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deskphone",
         abstract: "Operator tool for Deskphone phones.",
-        subcommands: [CheckConfig.self, Parameters.self])
+        subcommands: [CheckConfig.self, CLICommand.self, Parameters.self])
 }

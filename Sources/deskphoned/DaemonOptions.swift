@@ -11,10 +11,49 @@ struct DaemonSettings: Sendable {
     var mac: String?
     var model: PhoneModel
     var logLevel: Logger.Level
+    /// Telnet listen address; the port is closed anyway while `telnet_level` is 0.
+    var telnet: (host: String, port: Int)
+    var console: ConsoleChoice
+    var consoleSpeed: Int
+
+    enum ConsoleChoice: Equatable {
+        /// Standard input when it is a terminal (deskphoned in the foreground), else none.
+        case auto
+        case none
+        case standardIO
+        case device(String)
+
+        init(_ text: String) {
+            switch text {
+            case "auto": self = .auto
+            case "none": self = .none
+            case "stdin", "-": self = .standardIO
+            default: self = .device(text)
+            }
+        }
+    }
 
     /// The keys a daemon config file may set: the long option names.
-    static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level"]
+    static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "console", "console-speed"]
     static let defaultFlash = "flash"
+    /// Development default; the installed daemon config sets port 23.
+    static let defaultTelnet = "127.0.0.1:2323"
+    /// GUIDE.md §4.1: 9600 8-N-1 (unverified).
+    static let defaultConsoleSpeed = 9600
+
+    /// `ADDR:PORT`, `[v6]:PORT` or `PORT`.
+    static func parseListen(_ text: String) -> (host: String, port: Int)? {
+        var host = "127.0.0.1", portText = Substring(text)
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = String(text[text.index(after: text.startIndex)..<close])
+            portText = text[text.index(after: close)...].drop { $0 == ":" }
+        } else if let colon = text.lastIndex(of: ":") {
+            host = String(text[..<colon])
+            portText = text[text.index(after: colon)...]
+        }
+        guard let port = Int(portText), (0...65535).contains(port), !host.isEmpty else { return nil }
+        return (host, port)
+    }
 }
 
 /// `key = value` lines, `#` comments; keys are deskphoned's long option names.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Console
 import Diagnostics
 import Logging
 import Provisioning
@@ -38,13 +39,24 @@ struct Deskphoned: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    @Option(help: ArgumentHelp("Telnet CLI listen address (127.0.0.1:2323 by default; open only while telnet_level > 0).",
+                               valueName: "addr:port"))
+    var telnet: String?
+
+    @Option(help: ArgumentHelp("Serial console: a tty device, 'stdin', 'none', or 'auto' (stdin when it is a terminal).",
+                               valueName: "path"))
+    var console: String?
+
+    @Option(name: .customLong("console-speed"), help: "Serial console speed in baud (9600 by default, 8N1).")
+    var consoleSpeed: Int?
+
     @Option(name: .customLong("config"), help: ArgumentHelp("Daemon config file.", valueName: "file"))
     var configFile: String = "/etc/deskphone/deskphoned.conf"
 
     func run() async throws {
         let settings = try resolve()
         Loggers.bootstrap(level: settings.logLevel)
-        let daemon = PhoneDaemon(settings: settings)
+        let daemon = PhoneDaemon(settings: settings, arguments: CommandLine.arguments)
         let group = ServiceGroup(configuration: .init(
             services: [daemon],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -70,10 +82,19 @@ struct Deskphoned: AsyncParsableCommand {
         if let macText, MACAddress(macText) == nil {
             throw ValidationError("--mac \(macText): not a MAC address (e.g. 00:11:AA:BB:CC:42)")
         }
+        let telnetText = telnet ?? file["telnet"] ?? DaemonSettings.defaultTelnet
+        guard let listen = DaemonSettings.parseListen(telnetText) else {
+            throw ValidationError("--telnet \(telnetText): expected ADDR:PORT, e.g. 127.0.0.1:2323")
+        }
+        let speedText = consoleSpeed.map(String.init) ?? file["console-speed"] ?? String(DaemonSettings.defaultConsoleSpeed)
+        guard let speed = Int(speedText), SerialPort.speeds.contains(speed) else {
+            throw ValidationError("--console-speed \(speedText): must be one of \(SerialPort.speeds.map(String.init).joined(separator: ", "))")
+        }
         let s = DaemonSettings(
             flash: flash ?? file["flash"] ?? DaemonSettings.defaultFlash,
             tftp: tftp ?? file["tftp"], provision: provision ?? file["provision"],
-            mac: macText, model: m, logLevel: level)
+            mac: macText, model: m, logLevel: level, telnet: listen,
+            console: .init(console ?? file["console"] ?? "auto"), consoleSpeed: speed)
         if s.tftp != nil && s.provision != nil {
             throw ValidationError("--tftp and --provision exclude each other")
         }

@@ -1,21 +1,27 @@
+import Commands
+import Console
 import Diagnostics
 import Logging
 import NIOCore
 import NIOPosix
+import Phone
 import Provisioning
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The running phone: flash, identity, the boot sequence; later the SIP stack, media and CLI.
+/// The running daemon: the phone runtime, and the CLI on telnet and the serial console.
 final class PhoneDaemon: Service, Sendable {
     let settings: DaemonSettings
+    let arguments: [String]
     let log = Logger.category(.plat)
 
-    init(settings: DaemonSettings) {
+    init(settings: DaemonSettings, arguments: [String]) {
         self.settings = settings
+        self.arguments = arguments
     }
 
     func run() async throws {
@@ -32,52 +38,151 @@ final class PhoneDaemon: Service, Sendable {
 
     func run(on group: MultiThreadedEventLoopGroup) async throws {
         let started = ContinuousClock.now
-
         let flash = try FlashStore(root: settings.flash)
         let (mac, macOrigin) = try identity(flash: flash)
         log.info("deskphoned starting: model \(settings.model.rawValue), MAC \(mac) (\(macOrigin)), flash \(flash.root)")
 
         let source = try provisioningSource(flash: flash, group: group)
         log.info("provisioning source: \(source.map { "\($0)" } ?? "none (flash only)")")
-        let boot = BootSequence(flash: flash, source: source, mac: mac, model: settings.model)
-        let report = await boot.run()
+        let arguments = self.arguments
+        let phone = PhoneRuntime(
+            flash: flash,
+            identity: PhoneIdentity(mac: mac, macOrigin: macOrigin, model: settings.model, source: source?.description),
+            source: source,
+            restart: { try Self.replaceProcess(arguments) })
+
+        let cli = CLISettings()
+        let telnet = TelnetListener(group: group, host: settings.telnet.host, port: settings.telnet.port,
+                                    factory: cli.factory(commands: PhoneCommands.tree(phone), console: false))
+        await phone.onBoot { report in
+            cli.update(from: report.configuration)
+            await telnet.apply(level: report.configuration.number("telnet_level") ?? 0)
+        }
+        let report = await phone.boot()
 
         let errors = report.diagnostics.errors.count, warnings = report.diagnostics.warnings.count
-        let elapsed = ContinuousClock.now - started
-        log.info("boot complete in \(elapsed.milliseconds) ms: \(report.files.count) files, \(errors) configuration errors, \(warnings) warnings")
+        log.info("boot complete in \((ContinuousClock.now - started).milliseconds) ms: \(report.files.count) files, \(errors) configuration errors, \(warnings) warnings")
 
+        let console = try startConsole(cli.factory(commands: PhoneCommands.tree(phone), console: true))
         try? await gracefulShutdown()
         log.info("deskphoned stopping")
+        console?.stop()
+        await telnet.apply(level: 0)
+    }
+
+    /// `reset hard`: the same program with the same arguments, in place of this process.
+    static func replaceProcess(_ arguments: [String]) throws {
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", argv)
+        let reason = String(cString: strerror(errno))
+        argv.forEach { free($0) }
+        throw DaemonError("cannot restart: execv: \(reason)")
+    }
+
+    func startConsole(_ factory: @escaping TerminalSessionFactory) throws -> SerialConsole? {
+        let device: SerialConsole.Device
+        switch settings.console {
+        case .none: return nil
+        case .auto:
+            guard isatty(0) == 1 else { return nil }
+            device = .standardIO
+        case .standardIO: device = .standardIO
+        case .device(let path): device = .path(path, speed: settings.consoleSpeed)
+        }
+        let console = SerialConsole(device: device, factory: factory)
+        do {
+            try console.start()
+        } catch {
+            throw DaemonError("console: \(error)")
+        }
+        return console
     }
 
     /// MAC: option, else flash (network.cnf mac_address), else the host's first interface.
     func identity(flash: FlashStore) throws -> (MACAddress, String) {
         if let text = settings.mac, let m = MACAddress(text) { return (m, "option") }
-        if let bytes = try flash.read(BootSequence.networkFile) {
-            var c = Configuration(model: settings.model)
-            c.apply(bytes, file: BootSequence.networkFile, as: .flash)
-            if let t = c.text("mac_address"), let m = MACAddress(t) { return (m, "flash") }
-        }
+        if let t = try networkSettings(flash).text("mac_address"), let m = MACAddress(t) { return (m, "flash") }
         if let (name, m) = HostInterfaces.firstMAC() { return (m, "interface \(name)") }
         throw DaemonError("no MAC address: give --mac, or set mac_address in flash network.cnf")
+    }
+
+    func networkSettings(_ flash: FlashStore) throws -> Configuration {
+        var c = Configuration(model: settings.model)
+        if let bytes = try flash.read(BootSequence.networkFile) {
+            c.apply(bytes, file: BootSequence.networkFile, as: .flash)
+        }
+        return c
     }
 
     /// --provision DIR, else --tftp, else the flash's tftp_server; none means flash only.
     func provisioningSource(flash: FlashStore, group: EventLoopGroup) throws -> (any ProvisioningSource)? {
         if let dir = settings.provision { return LocalFolderSource(root: dir) }
-        var spec = settings.tftp
-        if spec == nil, let bytes = try flash.read(BootSequence.networkFile) {
-            var c = Configuration(model: settings.model)
-            c.apply(bytes, file: BootSequence.networkFile, as: .flash)
-            // No DHCP client runs here (the host OS owns the address), so the stored TFTP
-            // server is used whether or not alternate_tftp is set.
-            spec = c.text("tftp_server")
-        }
-        guard let spec else { return nil }
+        // No DHCP client runs here (the host OS owns the address), so the stored TFTP server
+        // is used whether or not alternate_tftp is set.
+        guard let spec = try settings.tftp ?? networkSettings(flash).text("tftp_server") else { return nil }
         do {
             return try TFTPSource(client: TFTPClient(eventLoopGroup: group), spec: spec)
         } catch {
             throw DaemonError("TFTP server \(spec): \(error)")
+        }
+    }
+}
+
+/// What new CLI sessions take from the configuration in force: prompt, password, telnet level.
+final class CLISettings: Sendable {
+    struct Values { var prompt = "SIP Phone"; var password = "cisco"; var telnetLevel = 0 }
+    private let values = Mutex(Values())
+
+    func update(from c: Configuration) {
+        values.withLock { v in
+            v.prompt = c.text("phone_prompt") ?? "SIP Phone"
+            v.password = c.text("phone_password") ?? "cisco"
+            v.telnetLevel = c.number("telnet_level") ?? 0
+        }
+    }
+
+    /// Sessions for telnet get the privilege `telnet_level` grants; the console gets all.
+    func factory(commands: CommandTree, console: Bool) -> TerminalSessionFactory {
+        { [self] peer in
+            let v = values.withLock { $0 }
+            let level: Privilege = console || v.telnetLevel >= 2 ? .privileged : .user
+            return CLISession(configuration: SessionConfiguration(
+                prompt: { [self] in values.withLock { $0.prompt } + "> " },
+                password: { [self] in values.withLock { $0.password } },
+                privilege: level, commands: commands), peer: peer)
+        }
+    }
+}
+
+/// The telnet port, open exactly while `telnet_level` is 1 or 2 (GUIDE.md §4.1).
+actor TelnetListener {
+    let group: any EventLoopGroup
+    let host: String, port: Int
+    let factory: TerminalSessionFactory
+    private var server: TelnetServer?
+    private let log = Logger.category(.plat)
+
+    init(group: any EventLoopGroup, host: String, port: Int, factory: @escaping TerminalSessionFactory) {
+        self.group = group
+        self.host = host
+        self.port = port
+        self.factory = factory
+    }
+
+    func apply(level: Int) async {
+        if level == 0, let s = server {
+            await s.stop()
+            server = nil
+            log.info("telnet closed (telnet_level 0)")
+        } else if level > 0, server == nil {
+            let s = TelnetServer(group: group, configuration: .init(host: host, port: port, logger: log), factory: factory)
+            do {
+                let address = try await s.start()
+                server = s
+                log.info("telnet listening on \(address) (telnet_level \(level))")
+            } catch {
+                log.error("telnet \(host):\(port): \(error)")
+            }
         }
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Helpers shared by the tests: temporary folders and the built executables.
-enum TestSupport {
+public enum TestSupport {
     /// A new empty folder under the system temp folder.
-    static func temporaryDirectory(_ label: String = "deskphone") throws -> String {
+    public static func temporaryDirectory(_ label: String = "deskphone") throws -> String {
         let path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
@@ -11,7 +11,7 @@ enum TestSupport {
 
     /// The folder of the built products (the test binary lives beside deskphoned, deskphone
     /// and flash-writer, which `swift build --build-tests` builds).
-    static var productsDirectory: URL {
+    public static var productsDirectory: URL {
         let exe = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
                       ?? CommandLine.arguments[0])
         var dir = exe.deletingLastPathComponent()
@@ -22,7 +22,7 @@ enum TestSupport {
         return dir
     }
 
-    static func product(_ name: String) throws -> String {
+    public static func product(_ name: String) throws -> String {
         let p = productsDirectory.appendingPathComponent(name).path
         guard FileManager.default.isExecutableFile(atPath: p) else {
             throw TestFailure("\(name) is not built next to the tests; run `swift build --build-tests` (make test does)")
@@ -30,14 +30,14 @@ enum TestSupport {
         return p
     }
 
-    static func write(_ text: String, to path: String) throws {
+    public static func write(_ text: String, to path: String) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
 }

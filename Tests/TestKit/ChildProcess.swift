@@ -7,11 +7,11 @@ import Glibc
 /// A child process started with posix_spawn: a clean signal mask and default dispositions
 /// (Foundation's `Process` passes on the test runner's mask, which blocks SIGTERM), standard
 /// input from /dev/null, standard output and error to files, descriptors 3 and up closed.
-final class ChildProcess: @unchecked Sendable {
-    let pid: pid_t
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
     private var status: Int32?
 
-    init(_ path: String, _ arguments: [String], stdout: String = "/dev/null", stderr: String = "/dev/null",
+    public init(_ path: String, _ arguments: [String], stdout: String = "/dev/null", stderr: String = "/dev/null",
          environment: [String] = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]) throws {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -53,7 +53,7 @@ final class ChildProcess: @unchecked Sendable {
 
     /// The wait status once the child has exited (reaping it), else nil.
     @discardableResult
-    func reap() -> Int32? {
+    public func reap() -> Int32? {
         if let status { return status }
         var s: Int32 = 0
         if waitpid(pid, &s, WNOHANG) == pid { status = s }
@@ -61,7 +61,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Waits up to `timeout` for the child to exit by itself.
-    func wait(timeout: Duration) async -> Int32? {
+    public func wait(timeout: Duration) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while reap() == nil && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
         return status
@@ -69,7 +69,7 @@ final class ChildProcess: @unchecked Sendable {
 
     /// SIGTERM, then SIGKILL after `grace`; returns the wait status.
     @discardableResult
-    func terminate(grace: Duration = .seconds(3)) -> Int32? {
+    public func terminate(grace: Duration = .seconds(3)) -> Int32? {
         guard reap() == nil else { return status }
         kill(pid, SIGTERM)
         let deadline = ContinuousClock.now + grace
@@ -83,7 +83,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// The exit code of a normal exit, nil for a death by signal.
-    static func exitCode(_ status: Int32) -> Int32? {
+    public static func exitCode(_ status: Int32) -> Int32? {
         (status & 0x7F) == 0 ? (status >> 8) & 0xFF : nil
     }
 }

@@ -1,0 +1,66 @@
+import Foundation
+import TestKit
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Garbage on the telnet port: the daemon survives and other sessions keep their pace.
+@Suite(.serialized) struct HostileInputTests {
+    @Test func randomBytesOverlongLinesAndHalfOpenConnectionsAreSurvived() async throws {
+        let daemon = try await DaemonUnderTest.start(files: CLIFiles.files())
+        let port = try #require(daemon.telnetPort)
+
+        // A baseline round trip for a well-behaved client.
+        let before = ContinuousClock.now
+        #expect(try await daemon.cli(["show version"], password: "s3cret").code == 0)
+        let baseline = ContinuousClock.now - before
+
+        // Half-open: connects, never speaks.
+        var idle: [Int32] = []
+        for _ in 0..<3 { if case .success(let fd) = Sockets.connect(port: port) { idle.append(fd) } }
+        defer { idle.forEach { close($0) } }
+
+        // 1 MB of random bytes, telnet commands included, on several connections at once.
+        let hostile = Task.detached {
+            var rng = SystemRandomNumberGenerator()
+            for round in 0..<4 {
+                guard case .success(let fd) = Sockets.connect(port: port) else { continue }
+                var bytes = [UInt8](repeating: 0, count: 256 * 1024)
+                for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
+                if round == 1 { bytes = [UInt8](repeating: UInt8(ascii: "A"), count: 256 * 1024) + [13, 10] }  // over-long line
+                if round == 2 { bytes = Array(repeating: [255, 250, 31], count: 50_000).flatMap { $0 } }   // endless SB
+                _ = Sockets.send(fd, bytes)
+                close(fd)
+            }
+        }
+        // Meanwhile a normal session still works at its usual pace.
+        let during = ContinuousClock.now
+        let r = try await daemon.cli(["show version", "show network"], password: "s3cret")
+        let elapsed = ContinuousClock.now - during
+        await hostile.value
+        #expect(r.code == 0)
+        #expect(r.output.contains("Interface: "))
+        #expect(elapsed < baseline * 20 + .seconds(2), "a normal session took \(elapsed) (baseline \(baseline))")
+        #expect(daemon.process.reap() == nil, "the daemon died:\n\(daemon.log)")
+        // and afterwards
+        #expect(try await daemon.cli(["show status"], password: "s3cret").code == 0)
+    }
+
+    @Test func wrongPasswordsAreCutOff() async throws {
+        let daemon = try await DaemonUnderTest.start(files: CLIFiles.files())
+        let port = try #require(daemon.telnetPort)
+        guard case .success(let fd) = Sockets.connect(port: port) else { Issue.record("no connection"); return }
+        defer { close(fd) }
+        let start = ContinuousClock.now
+        for guess in ["one", "two", "three"] { _ = Sockets.send(fd, Array("\(guess)\r\n".utf8)) }
+        let text = String(decoding: Sockets.receive(fd, timeout: .seconds(8)).filter { $0 < 128 }, as: UTF8.self)
+        #expect(text.contains("Password :"))
+        #expect(text.contains("% Password incorrect"))
+        #expect(text.contains("% Login failed: too many wrong passwords; closing the session"))
+        #expect(ContinuousClock.now - start >= .seconds(3), "1 s + 2 s of back-off before the third answer")
+        // the connection is closed: a further send fails or reads EOF
+        #expect(Sockets.receive(fd, timeout: .milliseconds(300)).isEmpty)
+    }
+}
