@@ -280,16 +280,26 @@ public struct LineEditor: Sendable {
         cursor = target
     }
 
-    /// Shows `text` as the whole line, cursor at its end.
+    /// Shows `text` as the whole line, cursor at its end. Only what differs from the old line
+    /// is redrawn (a completion that extends the word just prints the rest).
     private mutating func replaceBuffer(with text: [UInt8], into out: inout [UInt8]) {
-        let oldWidth = displayWidth(buffer[...])
-        if remoteEcho { out += back(displayWidth(buffer[..<cursor])) }
-        buffer = Array(text.filter { (0x20...0x7E).contains($0) }.prefix(Self.maximumLineLength))
+        let new = Array(text.filter { (0x20...0x7E).contains($0) }.prefix(Self.maximumLineLength))
+        var common = 0
+        while common < min(new.count, buffer.count) && new[common] == buffer[common] { common += 1 }
+        if remoteEcho {
+            if cursor > common {
+                out += back(displayWidth(buffer[common..<cursor]))
+            } else if cursor < common {
+                out += display(buffer[cursor..<common])
+            }
+        }
+        let oldTailWidth = displayWidth(buffer[common...])
+        buffer = new
         cursor = buffer.count
         guard remoteEcho else { return }
-        let newWidth = displayWidth(buffer[...])
-        out += display(buffer[...])
-        if newWidth < oldWidth { out += spaces(oldWidth - newWidth) + back(oldWidth - newWidth) }
+        let newTailWidth = displayWidth(buffer[common...])
+        out += display(buffer[common...])
+        if newTailWidth < oldTailWidth { out += spaces(oldTailWidth - newTailWidth) + back(oldTailWidth - newTailWidth) }
     }
 
     private mutating func walkHistory(by step: Int, into out: inout [UInt8]) {
