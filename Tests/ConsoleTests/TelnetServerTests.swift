@@ -221,6 +221,26 @@ import Testing
         await server.stop()
     }
 
+    @Test(.timeLimit(.minutes(1))) func stalledClientIsDroppedWhenItsOutputPilesUp() async throws {
+        let log = SessionLog()
+        let (server, address) = try await TelnetTestServer.start(log: log)
+        let good = try await TelnetTestClient.connect(to: address, group: group)
+        try await good.login()
+        let stalled = try await TelnetTestClient.connect(to: address, group: group, reading: false)
+        try await Task.sleep(for: .milliseconds(100))
+        try await stalled.send("cisco\rflood\r")
+        let session = try #require(log.all.count == 2 ? log.all[1] : nil)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !session.state.withLock({ $0.closed }) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(session.state.withLock { $0.closed }, "the stalled client's session was not closed")
+        try await good.send("fine\r")
+        try await good.expect("you said: fine")
+        await stalled.close()
+        await server.stop()
+    }
+
     @Test(.timeLimit(.minutes(1))) func halfOpenClientDoesNotBlockOthers() async throws {
         let log = SessionLog()
         let (server, address) = try await TelnetTestServer.start(log: log)

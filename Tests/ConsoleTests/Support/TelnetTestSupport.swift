@@ -43,6 +43,10 @@ final class FakeTerminalSession: TerminalSession {
             return
         }
         switch line {
+        case "flood":
+            // 16 MB of output, written as fast as the session can.
+            let chunk = String(repeating: "0123456789abcdef", count: 255) + "\n"
+            for _ in 0..<4096 { output.write(chunk) }
         case "exit":
             state.withLock { $0.finished = true }
         case "slow":
@@ -99,9 +103,13 @@ final class TelnetTestClient: Sendable {
         self.collector = collector
     }
 
-    static func connect(to address: SocketAddress, group: any EventLoopGroup, agree: Bool = true) async throws -> TelnetTestClient {
+    /// `reading: false` makes a client that stops reading (a stalled terminal).
+    static func connect(to address: SocketAddress, group: any EventLoopGroup, agree: Bool = true,
+                        reading: Bool = true) async throws -> TelnetTestClient {
         let collector = Collector()
         let channel = try await ClientBootstrap(group: group)
+            .channelOption(.autoRead, value: reading)
+            .channelOption(.socketOption(.so_rcvbuf), value: reading ? 65536 : 4096)
             .channelInitializer { ch in ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(collector) } }
             .connect(to: address).get()
         let client = TelnetTestClient(channel: channel, collector: collector)
