@@ -1,0 +1,318 @@
+import Diagnostics
+import Logging
+import NIOCore
+
+/// One telnet connection on its event loop: the telnet parser and option negotiation, the
+/// line editor, type-ahead while a command runs, the idle time-out and the output cap. All
+/// its state lives on the channel's event loop; `TelnetSessionDriver` talks to it from the
+/// session's task by hopping there.
+final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// How a request for a line ended.
+    enum LineResult: Sendable, Equatable {
+        case line(String)
+        case interrupt
+        case eof
+        /// The connection is gone.
+        case closed
+    }
+
+    struct Limits: Sendable {
+        var idleTimeout: TimeAmount
+        /// Output queued but not yet taken by the socket beyond this drops the connection
+        /// (a stalled client must not make the daemon buffer without end).
+        var maximumBufferedOutput: Int
+        /// Type-ahead kept while a command runs.
+        var maximumTypeAhead: Int = 4096
+        /// How long `finish` waits for the output to drain before closing anyway.
+        var drainTimeout: TimeAmount = .seconds(2)
+    }
+
+    private let limits: Limits
+    private let logger: Logger
+    private let peer: String
+    /// Called on the event loop once the channel is active (the server starts the session's task).
+    private let onActive: ((NIOLoopBound<TelnetConnectionHandler>, Channel) -> Void)?
+    /// Ctrl-C while a command runs, or the connection closing under a running command.
+    var onInterrupt: (() -> Void)?
+
+    private var context: ChannelHandlerContext?
+    private var parser = TelnetParser()
+    private(set) var negotiation = TelnetNegotiation()
+    private(set) var editor = LineEditor(remoteEcho: false)
+    /// Set while a line is being edited.
+    private var lineCompletion: ((LineResult) -> Void)?
+    private var typeAhead: [UInt8] = []
+    private var bufferedOutput = 0
+    private var idleTimer: Scheduled<Void>?
+    private(set) var isClosed = false
+    private var finishing = false
+
+    init(peer: String, limits: Limits, logger: Logger,
+         onActive: ((NIOLoopBound<TelnetConnectionHandler>, Channel) -> Void)? = nil) {
+        self.peer = peer
+        self.limits = limits
+        self.logger = logger
+        self.onActive = onActive
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { becameActive(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        becameActive(context: context)
+        context.fireChannelActive()
+    }
+
+    private var activated = false
+    private func becameActive(context: ChannelHandlerContext) {
+        guard !activated else { return }
+        activated = true
+        logger.debug("telnet: connection from \(peer)")
+        sendCommands(negotiation.start())
+        resetIdleTimer()
+        onActive?(NIOLoopBound(self, eventLoop: context.eventLoop), context.channel)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        resetIdleTimer()
+        for event in parser.parse(buffer.readableBytesView) {
+            switch event {
+            case .data(let bytes):
+                input(bytes)
+            case .negotiation(let verb, let option):
+                sendCommands(negotiation.receive(verb, option: option))
+                editor.remoteEcho = negotiation.serverEchoes
+            case .subnegotiation(let option, let data):
+                if let size = negotiation.receiveSubnegotiation(option: option, data: data) {
+                    editor.columns = size.columns > 0 ? size.columns : nil
+                }
+            case .command(let command):
+                switch command {
+                // RFC 854: the NVT's Interrupt Process, Erase Character and Erase Line are
+                // what ^C, backspace and ^U are to the editor (a line-mode client sends them).
+                case .interruptProcess, .breakSignal: input([0x03])
+                case .eraseCharacter: input([0x7F])
+                case .eraseLine: input([0x15])
+                case .areYouThere: send(Array("\r\n[Yes]\r\n".utf8))
+                default: break
+                }
+            }
+            if isClosed { return }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connectionClosed()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        connectionClosed()
+        self.context = nil
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("telnet: \(peer): \(error)")
+        context.close(promise: nil)
+    }
+
+    private func connectionClosed() {
+        guard !isClosed else { return }
+        isClosed = true
+        logger.debug("telnet: connection from \(peer) closed")
+        idleTimer?.cancel()
+        idleTimer = nil
+        editor.cancel()
+        if let completion = lineCompletion {
+            lineCompletion = nil
+            completion(.closed)
+        } else if !finishing {
+            onInterrupt?()  // a command is running: stop it, nobody is listening
+        }
+    }
+
+    // MARK: Input
+
+    private func input(_ bytes: [UInt8]) {
+        guard !isClosed else { return }
+        var rest = bytes[...]
+        if let completion = lineCompletion {
+            let result = editor.receive(rest)
+            send(result.output)
+            rest = rest.dropFirst(result.consumed)
+            guard let event = result.event else { return }
+            lineCompletion = nil
+            switch event {
+            case .line(let text): completion(.line(text))
+            case .interrupt: completion(.interrupt)
+            case .eof: completion(.eof)
+            }
+        }
+        // A command runs: keep what is typed for the next line; Ctrl-C interrupts the command
+        // and, as on a terminal, discards what was typed ahead.
+        for byte in rest {
+            if byte == 0x03 {
+                typeAhead.removeAll()
+                onInterrupt?()
+            } else if typeAhead.count < limits.maximumTypeAhead {
+                typeAhead.append(byte)
+            }
+        }
+    }
+
+    /// Edits one line with `editingContext`; `completion` is called once, on the event loop.
+    func readLine(_ editingContext: EditingContext, completion: @escaping (LineResult) -> Void) {
+        guard !isClosed, !finishing else { return completion(.closed) }
+        precondition(lineCompletion == nil, "readLine while a line is being edited")
+        lineCompletion = completion
+        send(editor.begin(editingContext))
+        let pending = typeAhead
+        typeAhead.removeAll()
+        if !pending.isEmpty { input(pending) }
+    }
+
+    // MARK: Output
+
+    /// Session output: above the line being edited, if one is.
+    func write(_ text: String) {
+        guard !isClosed else { return }
+        send(editor.printAbove(text))
+    }
+
+    /// Flushes the output, then closes; `promise` completes once the channel is closed.
+    func finish(promise: EventLoopPromise<Void>?) {
+        guard let context, !isClosed else {
+            promise?.succeed()
+            return
+        }
+        finishing = true
+        let channel = context.channel
+        channel.closeFuture.cascade(to: promise)
+        let timeout = channel.eventLoop.scheduleTask(in: limits.drainTimeout) { channel.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(capacity: 0))).whenComplete { _ in
+            timeout.cancel()
+            channel.close(promise: nil)
+        }
+    }
+
+    /// Writes bytes for the terminal (IAC doubled here) and flushes.
+    private func send(_ bytes: [UInt8]) {
+        sendCommands(TelnetEncoder.escape(bytes))
+    }
+
+    /// Writes telnet commands (or already escaped bytes) and flushes.
+    private func sendCommands(_ escaped: [UInt8]) {
+        guard !escaped.isEmpty, !isClosed, let context else { return }
+        bufferedOutput += escaped.count
+        if bufferedOutput > limits.maximumBufferedOutput {
+            logger.debug("telnet: \(peer) does not read its output; dropping the connection")
+            connectionClosed()
+            context.close(promise: nil)
+            return
+        }
+        let count = escaped.count
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        promise.futureResult.whenComplete { _ in bound.value.bufferedOutput -= count }
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: escaped)), promise: promise)
+    }
+
+    private func resetIdleTimer() {
+        guard let context, !isClosed else { return }
+        idleTimer?.cancel()
+        let timeout = limits.idleTimeout
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        idleTimer = context.eventLoop.scheduleTask(in: timeout) {
+            bound.value.idleTimedOut(after: timeout)
+        }
+    }
+
+    private func idleTimedOut(after timeout: TimeAmount) {
+        guard !isClosed, !finishing else { return }
+        logger.debug("telnet: \(peer) idle, closing")
+        editor.cancel()
+        write("\r\nIdle time-out (\(Self.describe(timeout)) without input): closing the connection.\n")
+        finish(promise: nil)
+    }
+
+    static func describe(_ t: TimeAmount) -> String {
+        let seconds = t.nanoseconds / 1_000_000_000
+        if seconds >= 60 && seconds % 60 == 0 { return "\(seconds / 60) min" }
+        if seconds >= 1 { return "\(seconds) s" }
+        return "\(t.nanoseconds / 1_000_000) ms"
+    }
+}
+
+/// The session's side of a connection: runs the `TerminalSession` protocol from one task.
+struct TelnetSessionDriver: Sendable {
+    let session: any TerminalSession
+    let handler: NIOLoopBound<TelnetConnectionHandler>
+    let channel: any Channel
+
+    var eventLoop: any EventLoop { channel.eventLoop }
+
+    func run() async {
+        let output = TelnetOutput(handler: handler, eventLoop: eventLoop)
+        await session.start(output: output)
+        loop: while true {
+            if await session.isFinished() {
+                await finish()
+                break
+            }
+            let context = await session.editingContext()
+            switch await readLine(context) {
+            case .line(let line):
+                await session.handle(line: line)
+            case .interrupt:
+                continue  // Ctrl-C at the prompt: a fresh prompt
+            case .eof:
+                await finish()
+                break loop
+            case .closed:
+                break loop
+            }
+        }
+        await session.close()
+    }
+
+    private func readLine(_ context: EditingContext) async -> TelnetConnectionHandler.LineResult {
+        let handler = self.handler
+        return await withCheckedContinuation { continuation in
+            eventLoop.execute {
+                handler.value.readLine(context) { continuation.resume(returning: $0) }
+            }
+        }
+    }
+
+    private func finish() async {
+        let handler = self.handler
+        let promise = eventLoop.makePromise(of: Void.self)
+        eventLoop.execute { handler.value.finish(promise: promise) }
+        try? await promise.futureResult.get()
+    }
+}
+
+/// `TerminalOutput` for a telnet connection: any thread may write; each write hops to the
+/// connection's event loop, in order (`EventLoop.execute` is FIFO).
+final class TelnetOutput: TerminalOutput {
+    private let handler: NIOLoopBound<TelnetConnectionHandler>
+    private let eventLoop: any EventLoop
+
+    init(handler: NIOLoopBound<TelnetConnectionHandler>, eventLoop: any EventLoop) {
+        self.handler = handler
+        self.eventLoop = eventLoop
+    }
+
+    func write(_ text: String) {
+        let handler = self.handler
+        eventLoop.execute { handler.value.write(text) }
+    }
+}
