@@ -20,7 +20,7 @@ import Glibc
             guard openpty(&m, &s, &name, nil, nil) == 0 else { throw TestFailure("openpty: \(errno)") }
             close(s)   // deskphoned opens the slave by name
             master = m
-            slavePath = String(cString: name)
+            slavePath = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }
 
         deinit { close(master) }

@@ -1,3 +1,4 @@
+import TestKit
 import Console
 import NIOCore
 import NIOPosix
