@@ -5,6 +5,7 @@ DEV_MAC      ?= 00:0D:BC:50:FC:D4
 DEV_MODEL    ?= 7960
 PROVISION    ?= examples/tftpboot
 FLASH        ?= flash
+TELNET       ?= 127.0.0.1:2323
 
 .PHONY: run test bench build deps test-deps clean
 
@@ -20,7 +21,8 @@ build: deps
 ## make run: build, then boot the phone on the embedded provisioning folder and a local flash.
 run: build
 	$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/deskphoned \
-	    --provision $(PROVISION) --flash $(FLASH) --mac $(DEV_MAC) --model $(DEV_MODEL)
+	    --provision $(PROVISION) --flash $(FLASH) --mac $(DEV_MAC) --model $(DEV_MODEL) \
+	    --telnet $(TELNET)
 
 ## make test: every test (unit and acceptance against real peers on loopback).
 test: test-deps
@@ -31,6 +33,7 @@ test: test-deps
 bench: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS)
 	scripts/bench-boot.py $$($(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path)/deskphoned $(PROVISION) 30
+	scripts/bench-cli.py $$($(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path) 8 200
 
 clean:
 	rm -rf .build $(FLASH)

@@ -20,6 +20,9 @@ enum ShowCommands {
             CommandSpec(["show", "tftp"], help: "TFTP server and the files of the last boot") { inv in
                 for line in await Self.tftpLines(phone) { inv.print(line) }
             },
+            CommandSpec(["show", "dialplan"], help: "The dial plan in force, rule by rule") { inv in
+                for line in Self.dialPlanLines(await phone.lastBoot()?.dialTemplate) { inv.print(line) }
+            },
             CommandSpec(["show", "version"], help: "Software version, model and identity") { inv in
                 for line in await Self.versionLines(phone) { inv.print(line) }
             },
@@ -92,6 +95,23 @@ enum ShowCommands {
         return lines
     }
 
+    /// The descendant stack's layout ([sipcc] `show dialplan`, GUIDE.md §4.4).
+    static func dialPlanLines(_ plan: DialTemplate?) -> [String] {
+        guard let plan, !plan.rules.isEmpty else { return ["Dialplan is....", "EMPTY"] }
+        var lines = ["Dialplan is....", "Dialplan version: \(plan.versionStamp ?? "none")"]
+        for (i, rule) in plan.rules.enumerated() {
+            let user: String
+            switch rule.user { case .phone: user = "Phone"; case .ip: user = "IP"; case .unspecified: user = "Unspecified" }
+            let route: String
+            switch rule.route { case .default: route = "Default"; case .emergency: route = "Emergency"; case .fqdn: route = "FQDN" }
+            let timeout = String(rule.timeout).leftPadded(4).replacingSpaces(with: "0")
+            lines.append("\((i + 1).twoDigits). Pattern: \(rule.match)  Rewrite: \(rule.rewrite ?? "") Line: \(rule.line.map(String.init) ?? "All")")
+            lines.append("    Timeout: \(timeout)   UserMode: \(user)  RouteMode: \(route)")
+            for (k, tone) in rule.tones.enumerated() where !tone.isEmpty { lines.append("    Tone \(k + 1): \(tone)") }
+        }
+        return lines
+    }
+
     static func versionLines(_ phone: any PhoneContext) async -> [String] {
         let config = await phone.configuration()
         let boot = await phone.lastBoot()
@@ -137,4 +157,5 @@ extension Int {
 extension String {
     func padded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
     func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+    func replacingSpaces(with c: Character) -> String { String(map { $0 == " " ? c : $0 }) }
 }

@@ -15,9 +15,31 @@ public struct InterfaceCounters: Sendable, Equatable {
 
     public init() {}
 
-    /// Reads /sys/class/net/IF/statistics; a counter that cannot be read stays 0, nil when
-    /// the directory cannot be read at all.
+    /// Reads the interface's row of /proc/net/dev (one file for all eight counters), else
+    /// /sys/class/net/IF/statistics; a counter that cannot be read stays 0, nil when neither
+    /// can be read.
     public static func read(interface: String) -> InterfaceCounters? {
+        if let text = SystemFiles.text("/proc/net/dev"), let c = parseProcNetDev(text, interface: interface) { return c }
+        return readStatistics(interface: interface)
+    }
+
+    /// The row `  IF: rxBytes rxPackets rxErrs rxDrop fifo frame compressed multicast
+    /// txBytes txPackets txErrs txDrop …` of /proc/net/dev.
+    public static func parseProcNetDev(_ text: String, interface: String) -> InterfaceCounters? {
+        for line in text.split(separator: "\n").dropFirst(2) {
+            guard let colon = line.firstIndex(of: ":"),
+                  line[..<colon].trimmingPrefix(while: { $0 == " " }) == interface else { continue }
+            let fields = line[line.index(after: colon)...].split(separator: " ").compactMap { UInt64($0) }
+            guard fields.count >= 12 else { return nil }
+            var c = InterfaceCounters()
+            c.rxBytes = fields[0]; c.rxPackets = fields[1]; c.rxErrors = fields[2]; c.rxDropped = fields[3]
+            c.txBytes = fields[8]; c.txPackets = fields[9]; c.txErrors = fields[10]; c.txDropped = fields[11]
+            return c
+        }
+        return nil
+    }
+
+    static func readStatistics(interface: String) -> InterfaceCounters? {
         let base = "/sys/class/net/\(interface)/statistics/"
         func value(_ name: String) -> UInt64? { SystemFiles.line(base + name).flatMap { UInt64($0) } }
         guard let rxPackets = value("rx_packets") else { return nil }

@@ -10,26 +10,35 @@ enum SystemFiles {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
+        // Most of these files are a few bytes: read into one buffer, growing it only when full.
+        var bytes = [UInt8](repeating: 0, count: 512)
+        var used = 0
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if used == bytes.count { bytes += [UInt8](repeating: 0, count: bytes.count) }
+            let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + used }, $0.count - used) }
             if count < 0 {
                 if errno == EINTR { continue }
                 return nil
             }
             if count == 0 { break }
-            bytes += chunk[0..<count]
+            used += count
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return String(decoding: bytes[0..<used], as: UTF8.self)
     }
 
     /// The first line of the file, trimmed of surrounding white space.
     static func line(_ path: String) -> String? {
         guard let text = text(path) else { return nil }
-        let first = text.split(whereSeparator: \.isNewline).first ?? ""
-        return String(first.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        let first = text.utf8.prefix { $0 != 0x0A && $0 != 0x0D }
+        let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
+        let trimmed = first.drop(while: isBlank)
+        let end = trimmed.lastIndex { !isBlank($0) }.map { trimmed.index(after: $0) } ?? trimmed.startIndex
+        return String(decoding: trimmed[..<end], as: UTF8.self)
     }
 
     static func integer(_ path: String) -> Int64? { line(path).flatMap { Int64($0) } }
+}
+
+extension Substring {
+    func trimmingPrefix(while skip: (Character) -> Bool) -> Substring { drop(while: skip) }
 }

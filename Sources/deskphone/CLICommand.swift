@@ -32,6 +32,16 @@ struct CLICommand: ParsableCommand {
     @Option(help: "Seconds to wait for each command's output.")
     var timeout: Int = 30
 
+    @Option(help: "Run the command list this many times (for soak and latency checks).")
+    var `repeat`: Int = 1
+
+    @Flag(help: "Do not print the commands' output.")
+    var quiet = false
+
+    @Option(help: ArgumentHelp("Write each command's round trip in milliseconds, one per line, to this file.",
+                               valueName: "file"))
+    var timings: String?
+
     func validate() throws {
         if c.isEmpty && f == nil { throw ValidationError("give commands with -c, or a script with -f") }
     }
@@ -62,20 +72,41 @@ struct CLICommand: ParsableCommand {
             throw ExitCode(2)
         }
         defer { client.close() }
-        for command in commands {
-            let output: String
-            do {
-                output = try client.run(command)
-            } catch {
-                printError("deskphone cli: \(command): \(error)")
-                throw ExitCode(2)
-            }
-            print(output, terminator: "")
-            if output.split(separator: "\n").contains(where: { $0.hasPrefix("% ") || $0.hasPrefix("%") && $0.count > 1 }) {
-                printError("deskphone cli: '\(command)' failed")
-                throw ExitCode(1)
+        var roundTrips: [Duration] = []
+        defer { if let timings { Self.writeTimings(roundTrips, to: timings) } }
+        for _ in 0..<max(1, `repeat`) {
+            for command in commands {
+                let sent = ContinuousClock.now
+                let output: String
+                do {
+                    output = try client.run(command)
+                } catch {
+                    printError("deskphone cli: \(command): \(error)")
+                    throw ExitCode(2)
+                }
+                roundTrips.append(ContinuousClock.now - sent)
+                if !quiet { print(output, terminator: "") }
+                if Self.reportsError(output) {
+                    printError("deskphone cli: '\(command)' failed")
+                    throw ExitCode(1)
+                }
             }
         }
+    }
+
+    /// The phone marks every error line with `%` (GUIDE.md-style `% Invalid input …`).
+    static func reportsError(_ output: String) -> Bool {
+        output.split(separator: "\n").contains { $0.hasPrefix("%") }
+    }
+
+    static func writeTimings(_ roundTrips: [Duration], to path: String) {
+        let text = roundTrips.map { d -> String in
+            let us = d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
+            return "\(us / 1000).\(String(us % 1000).leftPadded(3, "0"))"
+        }.joined(separator: "\n") + "\n"
+        guard let f = fopen(path, "w") else { printError("deskphone cli: \(path): cannot write"); return }
+        fputs(text, f)
+        fclose(f)
     }
 
     static func split(_ address: String) -> (String, Int) {
@@ -97,6 +128,10 @@ func printError(_ text: String) {
 }
 
 extension String {
+    func leftPadded(_ width: Int, _ pad: Character) -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+
     func trimmingSpaces() -> String {
         var s = Substring(self)
         while let f = s.first, f == " " || f == "\t" || f == "\r" { s = s.dropFirst() }

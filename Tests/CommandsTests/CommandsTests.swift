@@ -103,6 +103,32 @@ final class Box: Sendable {
         #expect(out[1].contains("MAC address:    00:11:AA:BB:CC:42 (option)"))
     }
 
+    @Test func showDialplanListsTheRules() async throws {
+        var files = Bench.files
+        files["dialplan.xml"] = """
+            <DIALTEMPLATE>
+              <TEMPLATE MATCH="911" Timeout="0" User="Phone" Route="Emergency"/>
+              <TEMPLATE MATCH="9,*" Timeout="5" Tone="Bellcore-Outside"/>
+            </DIALTEMPLATE>
+            """
+        let b = try await Bench(files: files)
+        let out = await b.run(["show dialplan"], .user)[0]
+        #expect(out == """
+            Dialplan is....
+            Dialplan version: none
+            01. Pattern: 911  Rewrite:  Line: All
+                Timeout: 0000   UserMode: Phone  RouteMode: Emergency
+            02. Pattern: 9,*  Rewrite:  Line: All
+                Timeout: 0005   UserMode: Unspecified  RouteMode: Default
+                Tone 1: Bellcore-Outside
+
+            """)
+        try FileManager.default.removeItem(atPath: b.provision + "/dialplan.xml")
+        try b.phone.flash.remove("config/dialplan.xml")
+        _ = await b.phone.softReset()
+        #expect(await b.run(["show dialplan"], .user)[0] == "Dialplan is....\nEMPTY\n")
+    }
+
     @Test func timestampsAreUTC() {
         #expect(PhoneCommandsTesting.utc(0) == "1970-01-01 00:00:00 UTC")
         #expect(PhoneCommandsTesting.utc(1_795_000_000) == "2026-11-18 11:06:40 UTC")

@@ -106,3 +106,36 @@ enum IFFlags {
         #expect(IPv4Address(255, 0, 255, 0).prefixLength == nil)
     }
 }
+
+@Suite struct ProcNetDevTests {
+    static let sample = """
+        Inter-|   Receive                                                |  Transmit
+         face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+            lo: 2776770   23456    0    0    0     0          0         0  2776770   23456    0    0    0     0       0          0
+          eth0: 987654321 765432   3    7    0     0          0        12 123456789  54321    1    2    0     0       0          0
+
+        """
+
+    @Test func rowOfTheInterface() throws {
+        let c = try #require(InterfaceCounters.parseProcNetDev(Self.sample, interface: "eth0"))
+        #expect(c.rxBytes == 987_654_321)
+        #expect(c.rxPackets == 765_432)
+        #expect(c.rxErrors == 3)
+        #expect(c.rxDropped == 7)
+        #expect(c.txBytes == 123_456_789)
+        #expect(c.txPackets == 54321)
+        #expect(c.txErrors == 1)
+        #expect(c.txDropped == 2)
+        #expect(InterfaceCounters.parseProcNetDev(Self.sample, interface: "lo")?.rxPackets == 23456)
+        #expect(InterfaceCounters.parseProcNetDev(Self.sample, interface: "eth1") == nil)
+        #expect(InterfaceCounters.parseProcNetDev("garbage", interface: "lo") == nil)
+    }
+
+    @Test func procAndSysfsAgreeOnThisHost() throws {
+        // both read live: the counters only grow, so /proc's (read second) are at least sysfs's
+        let sys = try #require(InterfaceCounters.readStatistics(interface: "lo"))
+        let proc = try #require(InterfaceCounters.read(interface: "lo"))
+        #expect(proc.rxPackets >= sys.rxPackets)
+        #expect(proc.rxPackets - sys.rxPackets < 1000)
+    }
+}

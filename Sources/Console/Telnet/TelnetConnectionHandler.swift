@@ -1,6 +1,7 @@
 import Diagnostics
 import Logging
 import NIOCore
+import Synchronization
 
 /// One telnet connection on its event loop: the telnet parser and option negotiation, the
 /// line editor, type-ahead while a command runs, the idle time-out and the output cap. All
@@ -300,11 +301,14 @@ struct TelnetSessionDriver: Sendable {
     }
 }
 
-/// `TerminalOutput` for a telnet connection: any thread may write; each write hops to the
-/// connection's event loop, in order (`EventLoop.execute` is FIFO).
+/// `TerminalOutput` for a telnet connection: any thread may write. Text is gathered in a
+/// buffer and handed to the connection's event loop in one piece per hop, so the lines a
+/// command prints in a burst go out in one write instead of one write (and flush) each;
+/// the order is kept because every write goes through the same buffer.
 final class TelnetOutput: TerminalOutput {
     private let handler: NIOLoopBound<TelnetConnectionHandler>
     private let eventLoop: any EventLoop
+    private let pending = Mutex<(text: String, scheduled: Bool)>(("", false))
 
     init(handler: NIOLoopBound<TelnetConnectionHandler>, eventLoop: any EventLoop) {
         self.handler = handler
@@ -312,7 +316,20 @@ final class TelnetOutput: TerminalOutput {
     }
 
     func write(_ text: String) {
+        let schedule = pending.withLock { p -> Bool in
+            p.text += text
+            if p.scheduled { return false }
+            p.scheduled = true
+            return true
+        }
+        guard schedule else { return }
         let handler = self.handler
-        eventLoop.execute { handler.value.write(text) }
+        eventLoop.execute { [self] in
+            let text = pending.withLock { p -> String in
+                defer { p = ("", false) }
+                return p.text
+            }
+            handler.value.write(text)
+        }
     }
 }
