@@ -68,6 +68,44 @@ enum CLIFiles {
         #expect(daemon.log.contains("telnet listening on"))
     }
 
+    /// The same script through Debian's telnet client, driven by expect, as a person would type it.
+    @Test func theSameScriptThroughDebianTelnetAndExpect() async throws {
+        for tool in ["/usr/bin/telnet", "/usr/bin/expect"] where !FileManager.default.isExecutableFile(atPath: tool) {
+            Issue.record("\(tool) is missing: run `scripts/install-deps.sh test`")
+            return
+        }
+        let daemon = try await DaemonUnderTest.start(files: CLIFiles.files())
+        let port = try #require(daemon.telnetPort)
+        var script = """
+            set timeout 10
+            log_user 1
+            spawn telnet 127.0.0.1 \(port)
+            expect timeout { exit 2 } "Password :"
+            send "s3cret\\r"
+            expect timeout { exit 3 } "SIP Phone> "
+
+            """
+        for (i, (command, expected)) in CLIFiles.script.enumerated() {
+            script += """
+                send "\(command)\\r"
+                expect timeout { exit \(10 + i) } -exact "\(expected)"
+                expect timeout { exit \(40 + i) } "SIP Phone> "
+
+                """
+        }
+        script += "send \"exit\\r\"\nexpect timeout { exit 99 } eof\nexit 0\n"
+        try script.write(toFile: daemon.directory + "/script.exp", atomically: true, encoding: .utf8)
+        let child = try ChildProcess("/usr/bin/expect", ["-f", daemon.directory + "/script.exp"],
+                                     stdout: daemon.directory + "/expect.out", stderr: daemon.directory + "/expect.err",
+                                     environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "TERM=dumb", "HOME=" + daemon.directory])
+        let status = await child.wait(timeout: .seconds(60))
+        child.terminate()
+        let transcript = (try? String(contentsOfFile: daemon.directory + "/expect.out", encoding: .utf8)) ?? ""
+        #expect(status.flatMap(ChildProcess.exitCode) == 0, "expect stopped (exit code marks the step):\n\(transcript)")
+        #expect(transcript.contains("Password :******"))
+        #expect(!transcript.contains("s3cret"))
+    }
+
     @Test func aFailingCommandStopsTheScriptWithExitOne() async throws {
         let daemon = try await DaemonUnderTest.start(files: CLIFiles.files())
         let r = try await daemon.cli(["show version", "show bogus", "show flash"], password: "s3cret")
