@@ -190,6 +190,20 @@ final class ConsoleThread: @unchecked Sendable {
 
     /// Reads a line without libedit, echoing `*` (or nothing) per character; backspace works.
     func readMasked(prompt: String, echo: EchoMode) -> String? {
+        // On a terminal in its usual (cooked, echoing) mode — the daemon's own standard input —
+        // the password would appear as typed: switch echo and line buffering off meanwhile.
+        var saved = termios()
+        let isTerminal = isatty(input) == 1 && tcgetattr(input, &saved) == 0
+        if isTerminal {
+            var quiet = saved
+            quiet.c_lflag &= ~(tcflag_t(ECHO) | tcflag_t(ICANON))
+            withUnsafeMutableBytes(of: &quiet.c_cc) { cc in
+                cc[Int(VMIN)] = 1
+                cc[Int(VTIME)] = 0
+            }
+            tcsetattr(input, TCSANOW, &quiet)
+        }
+        defer { if isTerminal { tcsetattr(input, TCSANOW, &saved) } }
         output.write(prompt)
         var bytes: [UInt8] = []
         var b: UInt8 = 0
