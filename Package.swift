@@ -36,6 +36,10 @@ let package = Package(
         // Facts about the host's network (interfaces, routes, DNS, link, counters) and the
         // ICMP tools (ping, traceroute) behind `show network`, `ping` and `traceroute`.
         .target(name: "HostNetwork"),
+        // c-ares (libc-ares-dev) for RFC 3263 server location through the phone's DNS servers.
+        .systemLibrary(name: "CAres", pkgConfig: "libcares", providers: [.apt(["libc-ares-dev"])]),
+        // SIP transports, transactions, dialogs, digest authentication, server location.
+        .target(name: "SIPStack", dependencies: ["CAres"]),
         // libedit (libedit-dev) for the serial console's line editing.
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         // The CLI engine: sessions, login, command dispatch, telnet, serial console.
@@ -97,6 +101,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork"]),
+        .testTarget(name: "SIPStackTests", dependencies: ["SIPStack", "TestKit"]),
         .testTarget(
             name: "CLIAcceptanceTests",
             dependencies: ["TestKit", "Commands", "Console", "Phone", "Provisioning"]

@@ -4,9 +4,9 @@
 # Usage: scripts/install-deps.sh [build|test]
 set -euo pipefail
 
-build_pkgs=(pkg-config libedit-dev)
+build_pkgs=(pkg-config libedit-dev libc-ares-dev)
 # Peers and tools the tests start on loopback (see Tests/Peers/).
-test_pkgs=(tftpd-hpa iproute2 telnet expect)
+test_pkgs=(tftpd-hpa iproute2 telnet expect dnsmasq)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then want+=("${test_pkgs[@]}"); fi

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -5,8 +6,23 @@ import Glibc
 /// Plain TCP sockets for tests that poke at the daemon's telnet port.
 public enum Sockets {
     /// A TCP port free on 127.0.0.1 a moment ago.
-    public static func freeTCPPort() throws -> Int {
-        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    public static func freeTCPPort() throws -> Int { try freePort(Int32(SOCK_STREAM.rawValue)) }
+
+    /// A UDP port free on 127.0.0.1 a moment ago.
+    public static func freeUDPPort() throws -> Int { try freePort(Int32(SOCK_DGRAM.rawValue)) }
+
+    /// Whether a UDP socket is bound to 127.0.0.1:`port` (/proc/net/udp).
+    public static func isUDPBound(port: Int) -> Bool {
+        guard let table = try? String(contentsOfFile: "/proc/net/udp", encoding: .utf8) else { return false }
+        let hex = String(port, radix: 16, uppercase: true)
+        let local = "0100007F:" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        return table.split(separator: "\n").dropFirst().contains { line in
+            line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first == Substring(local)
+        }
+    }
+
+    static func freePort(_ type: Int32) throws -> Int {
+        let s = socket(AF_INET, type, 0)
         guard s >= 0 else { throw TestFailure("socket: \(errno)") }
         defer { close(s) }
         var addr = sockaddr_in()
