@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Debug categories (GUIDE.md §4.3) as swift-log loggers, switchable at run time.
@@ -39,7 +40,10 @@ let package = Package(
         // c-ares (libc-ares-dev) for RFC 3263 server location through the phone's DNS servers.
         .systemLibrary(name: "CAres", pkgConfig: "libcares", providers: [.apt(["libc-ares-dev"])]),
         // SIP transports, transactions, dialogs, digest authentication, server location.
-        .target(name: "SIPStack", dependencies: ["CAres"]),
+        .target(
+            name: "SIPStack",
+            dependencies: ["CAres", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // libedit (libedit-dev) for the serial console's line editing.
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         // The CLI engine: sessions, login, command dispatch, telnet, serial console.
