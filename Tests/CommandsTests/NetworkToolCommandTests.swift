@@ -40,7 +40,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(1500))
         await s.interrupt()
         await run
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(30))   // not the 100 s of a full run
         #expect(t.contents.contains("icmp_seq=1"))
         #expect(t.contents.hasSuffix("% Interrupted\n"))
     }

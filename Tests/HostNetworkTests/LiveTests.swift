@@ -124,7 +124,8 @@ let quick = PingOptions(count: 3, size: 56, timeout: .seconds(2), interval: .mil
         task.cancel()
         let replies = try await task.value
         #expect(replies == 1)
-        #expect(ContinuousClock.now - start < .seconds(2))
+        // far below the 99 s a run to the end would take (a bound, not a timing target)
+        #expect(ContinuousClock.now - start < .seconds(20))
     }
 
     @Test func cancelledRunStillSummarises() throws {

@@ -126,7 +126,7 @@ final class ThreeNamespaces {
             }
             #expect(silent.0.sent == 2 && silent.0.received == 0 && silent.0.lossPercent == 100, "\(kind)")
             #expect(silent.1.contains(.timeout(sequence: 1)) && silent.1.contains(.timeout(sequence: 2)), "\(kind)")
-            #expect(ContinuousClock.now - start < .seconds(2), "\(kind)")
+            #expect(ContinuousClock.now - start < .seconds(15), "\(kind)")   // two 300 ms time-outs; a bound, not a benchmark
 
             // Traceroute into the blackhole: the router, then stars until maxHops.
             let lost = try await namespaces.inClient {

@@ -109,7 +109,7 @@ import Testing
         #expect(r.diagnostics.count == 1)
         #expect(r.diagnostics.first?.description
                 == "big.cnf: file is 10485760 bytes, larger than the 262144-byte limit; not read")
-        #expect(elapsed < .seconds(1))   // refused before any parsing, not timed as a benchmark
+        #expect(elapsed < .seconds(5))   // refused before any parsing (a bound, not a benchmark)
     }
 
     @Test func theGuidesExampleFilesParse() {

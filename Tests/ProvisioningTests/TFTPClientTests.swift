@@ -84,7 +84,7 @@ private func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> Int? {
         }
         // Sends at 0, 1 and 3 s; gives up at 7 s.
         let elapsed = ContinuousClock.now - started
-        #expect(elapsed >= .milliseconds(6900) && elapsed < .seconds(9), "took \(elapsed)")
+        #expect(elapsed >= .milliseconds(6900) && elapsed < .seconds(30), "took \(elapsed)")   // 1+2+4 s of back-off; the bound only catches a hang
     }
 
     @Test(.timeLimit(.minutes(1)))

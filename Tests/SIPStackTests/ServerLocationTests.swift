@@ -103,6 +103,6 @@ import Testing
         } catch {
             guard case .unreachable = error else { Issue.record("\(error)"); return }
         }
-        #expect(ContinuousClock.now - start < .seconds(3))
+        #expect(ContinuousClock.now - start < .seconds(15))   // a bound on the time-out, not a benchmark
     }
 }
