@@ -109,7 +109,8 @@ let package = Package(
         .testTarget(
             name: "PhoneClockTests",
             dependencies: [
-                "PhoneClock", "TestKit",
+                // Provisioning only to read the guide's example .cnf text into settings.
+                "PhoneClock", "Provisioning", "TestKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
