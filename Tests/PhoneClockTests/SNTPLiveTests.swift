@@ -179,6 +179,31 @@ func eventually(_ timeout: Duration, _ condition: () async -> Bool) async -> Boo
         try await group.shutdownGracefully()
     }
 
+    @Test func directedBroadcastAsksChronyOnceThenListens() async throws {
+        let dir = try TestSupport.temporaryDirectory("sntp-chrony")
+        let port = try UDPPeer.freePort()
+        let chrony = try await Chrony(port: port, directory: dir)
+        defer { chrony.stop() }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var config = Self.fast(.directedbroadcast, server: SNTPEndpoint(host: "127.0.0.1", port: port))
+        config.listenPort = try UDPPeer.freePort()
+        let service = SNTPService(group: group, configuration: config, clock: PhoneClock())
+        try await service.start()
+        #expect(await eventually(.seconds(5)) { service.status().lastSample != nil })
+        #expect(service.status().phase == .listening)
+        #expect(service.status().lastSample?.stratum == 8)
+        // While listening nothing more is sent (polls are 1 s; silence fallback is 3 s).
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(service.status().counters.requestsSent == 1)
+        // A broadcast from the server's host is taken.
+        let broadcaster = try UDPPeer()
+        let t3 = NTPTimestamp(unixNanoseconds: PhoneClock.systemRealtime())
+        broadcaster.send(SNTPPacket(mode: .broadcast, stratum: 8, transmitTimestamp: t3).encode(), to: config.listenPort)
+        #expect(await eventually(.seconds(2)) { service.status().counters.broadcastsAccepted == 1 })
+        await service.stop()
+        try await group.shutdownGracefully()
+    }
+
     @Test func fakeServerAnsweringGarbageIsSurvived() async throws {
         let server = try UDPPeer()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
