@@ -22,8 +22,17 @@ let package = Package(
             name: "Diagnostics",
             dependencies: [.product(name: "Logging", package: "swift-log")]
         ),
-        // Time zones, DST rules, SNTP (GUIDE.md §6).
-        .target(name: "PhoneClock"),
+        // Time zones, DST rules, display formats, SNTP (GUIDE.md §6). The rules and the SNTP
+        // client are sans-I/O; SNTPService is the thin NIO adapter.
+        .target(
+            name: "PhoneClock",
+            dependencies: [
+                "Diagnostics",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Parameter table, .cnf parser, TFTP client, flash store, boot sequence (GUIDE.md §1–§2).
         .target(
             name: "Provisioning",
@@ -106,6 +115,15 @@ let package = Package(
         ),
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork"]),
         .testTarget(name: "SIPStackTests", dependencies: ["SIPStack", "TestKit"]),
+        .testTarget(
+            name: "PhoneClockTests",
+            dependencies: [
+                // Provisioning only to read the guide's example .cnf text into settings.
+                "PhoneClock", "Provisioning", "TestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "CLIAcceptanceTests",
             dependencies: ["TestKit", "Commands", "Console", "Phone", "Provisioning"]

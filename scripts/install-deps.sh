@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(pkg-config libedit-dev libc-ares-dev)
 # Peers and tools the tests start on loopback (see Tests/Peers/).
-test_pkgs=(tftpd-hpa iproute2 telnet expect dnsmasq)
+test_pkgs=(tftpd-hpa iproute2 telnet expect dnsmasq chrony)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then want+=("${test_pkgs[@]}"); fi

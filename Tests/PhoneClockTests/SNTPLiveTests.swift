@@ -1,0 +1,301 @@
+import Glibc
+import NIOCore
+import NIOPosix
+import Testing
+import TestKit
+
+@testable import PhoneClock
+
+/// A UDP socket on 127.0.0.1 for the tests: a fake SNTP server, a broadcaster, or a port finder.
+final class UDPPeer: @unchecked Sendable {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket: \(errno)") }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard ok else { close(fd); throw TestFailure("bind: \(errno)") }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    deinit { close(fd) }
+
+    /// A UDP port that was free on 127.0.0.1 a moment ago.
+    static func freePort() throws -> Int { try UDPPeer().port }
+
+    func send(_ bytes: [UInt8], to port: Int) {
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        _ = bytes.withUnsafeBytes { b in
+            withUnsafePointer(to: &addr) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(fd, b.baseAddress, b.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+    }
+
+    /// One datagram within `timeout`, with the sender's port.
+    func receive(timeout: Duration) -> (bytes: [UInt8], port: Int)? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 20) > 0 else { continue }
+            var buffer = [UInt8](repeating: 0, count: 2048)
+            var from = sockaddr_in()
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let n = withUnsafeMutablePointer(to: &from) { fp in
+                fp.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, &buffer, buffer.count, 0, $0, &len) }
+            }
+            if n >= 0 { return (Array(buffer[0..<n]), Int(UInt16(bigEndian: from.sin_port))) }
+        }
+        return nil
+    }
+}
+
+/// chronyd on 127.0.0.1:port as the independent NTP server (PEERS.md).
+final class Chrony {
+    static let path = "/usr/sbin/chronyd"
+    let process: ChildProcess
+
+    init(port: Int, directory: String) async throws {
+        guard access(Self.path, X_OK) == 0 else {
+            throw TestFailure("chronyd is missing: run scripts/install-deps.sh test")
+        }
+        let conf = "\(directory)/chrony.conf"
+        try TestSupport.write("""
+            port \(port)
+            bindaddress 127.0.0.1
+            allow 127.0.0.1
+            local stratum 8
+            cmdport 0
+            pidfile \(directory)/chronyd.pid
+            driftfile \(directory)/chrony.drift
+
+            """, to: conf)
+        process = try ChildProcess(Self.path, ["-d", "-x", "-f", conf], stdout: "\(directory)/chronyd.out",
+                                   stderr: "\(directory)/chronyd.err")
+        // Ready when it answers an SNTP request.
+        let probe = try UDPPeer()
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            let t1 = NTPTimestamp(unixNanoseconds: PhoneClock.systemRealtime())
+            probe.send(SNTPPacket.request(transmit: t1).encode(), to: port)
+            if let reply = probe.receive(timeout: .milliseconds(100)), let p = try? SNTPPacket(decoding: reply.bytes),
+               p.check(.reply(to: t1)) == nil {
+                return
+            }
+            if process.reap() != nil { break }
+        }
+        process.terminate()
+        throw TestFailure("chronyd did not answer on port \(port); see \(directory)/chronyd.err")
+    }
+
+    func stop() { process.terminate() }
+}
+
+func eventually(_ timeout: Duration, _ condition: () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return await condition()
+}
+
+/// The service on real sockets against chrony and fake servers, with short intervals.
+@Suite(.serialized) struct SNTPLiveTests {
+    static func fast(_ mode: SNTPMode, server: SNTPEndpoint?) -> SNTPConfiguration {
+        SNTPConfiguration(mode: mode, server: server, pollInterval: .seconds(1),
+                          retryInterval: .milliseconds(200), maxRetryInterval: .milliseconds(800))
+    }
+
+    @Test func syncsWithChronyKeepsTimeWhileItIsGoneAndResyncs() async throws {
+        let dir = try TestSupport.temporaryDirectory("sntp-chrony")
+        let port = try UDPPeer.freePort()
+        var chrony: Chrony? = try await Chrony(port: port, directory: dir)
+        defer { chrony?.stop() }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let clock = PhoneClock()
+        let service = SNTPService(group: group, configuration: Self.fast(.unicast, server: SNTPEndpoint(host: "127.0.0.1", port: port)),
+                                  clock: clock)
+        try await service.start()
+
+        #expect(await eventually(.seconds(5)) { service.status().lastSample != nil })
+        let first = try #require(service.status().lastSample)
+        #expect(first.stratum == 8)
+        #expect(first.server == SNTPEndpoint(host: "127.0.0.1", port: port))
+        #expect(abs(first.measurement.offsetNanoseconds) < 50_000_000)
+        #expect(first.measurement.delayNanoseconds >= 0 && first.measurement.delayNanoseconds < 100_000_000)
+        #expect(clock.isSynchronised)
+        #expect(abs(clock.now().utcNanoseconds - PhoneClock.systemRealtime()) < 100_000_000)
+
+        // chrony gone: the phone keeps its time and retries with growing intervals.
+        chrony?.stop()
+        chrony = nil
+        let accepted = service.status().counters.repliesAccepted
+        #expect(await eventually(.seconds(6)) { service.status().counters.timeouts >= 3 })
+        let silent = service.status()
+        #expect(silent.counters.repliesAccepted == accepted)
+        #expect(silent.retryIntervalNanoseconds == 800_000_000)
+        #expect(clock.now().synchronised)
+        #expect(abs(clock.now().utcNanoseconds - PhoneClock.systemRealtime()) < 100_000_000)
+
+        // chrony back on the same port: resync.
+        chrony = try await Chrony(port: port, directory: dir)
+        #expect(await eventually(.seconds(5)) { service.status().counters.repliesAccepted > accepted })
+        #expect(service.status().lastSample?.stratum == 8)
+        #expect(service.status().retryIntervalNanoseconds == 200_000_000)
+        await service.stop()
+        try await group.shutdownGracefully()
+    }
+
+    @Test func anycastAdoptsChronyAsTheFirstResponder() async throws {
+        let dir = try TestSupport.temporaryDirectory("sntp-chrony")
+        let port = try UDPPeer.freePort()
+        let chrony = try await Chrony(port: port, directory: dir)
+        defer { chrony.stop() }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var config = Self.fast(.anycast, server: SNTPEndpoint(host: "127.0.0.9", port: 9))
+        config.broadcast = SNTPEndpoint(host: "127.0.0.1", port: port)   // the "network" is loopback
+        let service = SNTPService(group: group, configuration: config, clock: PhoneClock())
+        try await service.start()
+        #expect(await eventually(.seconds(5)) { service.status().counters.repliesAccepted >= 2 })
+        let status = service.status()
+        #expect(status.serverInUse == SNTPEndpoint(host: "127.0.0.1", port: port))
+        #expect(status.phase == .requesting(target: SNTPEndpoint(host: "127.0.0.1", port: port)))
+        #expect(status.lastSample?.stratum == 8)
+        await service.stop()
+        try await group.shutdownGracefully()
+    }
+
+    @Test func directedBroadcastAsksChronyOnceThenListens() async throws {
+        let dir = try TestSupport.temporaryDirectory("sntp-chrony")
+        let port = try UDPPeer.freePort()
+        let chrony = try await Chrony(port: port, directory: dir)
+        defer { chrony.stop() }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var config = Self.fast(.directedbroadcast, server: SNTPEndpoint(host: "127.0.0.1", port: port))
+        config.listenPort = try UDPPeer.freePort()
+        let service = SNTPService(group: group, configuration: config, clock: PhoneClock())
+        try await service.start()
+        #expect(await eventually(.seconds(5)) { service.status().lastSample != nil })
+        #expect(service.status().phase == .listening)
+        #expect(service.status().lastSample?.stratum == 8)
+        // While listening nothing more is sent (polls are 1 s; silence fallback is 3 s).
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(service.status().counters.requestsSent == 1)
+        // A broadcast from the server's host is taken.
+        let broadcaster = try UDPPeer()
+        let t3 = NTPTimestamp(unixNanoseconds: PhoneClock.systemRealtime())
+        broadcaster.send(SNTPPacket(mode: .broadcast, stratum: 8, transmitTimestamp: t3).encode(), to: config.listenPort)
+        #expect(await eventually(.seconds(2)) { service.status().counters.broadcastsAccepted == 1 })
+        await service.stop()
+        try await group.shutdownGracefully()
+    }
+
+    @Test func fakeServerAnsweringGarbageIsSurvived() async throws {
+        let server = try UDPPeer()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let clock = PhoneClock()
+        let service = SNTPService(group: group, configuration: Self.fast(.unicast, server: SNTPEndpoint(host: "127.0.0.1", port: server.port)),
+                                  clock: clock)
+        try await service.start()
+        let first = try #require(server.receive(timeout: .seconds(2)))
+        let request = try SNTPPacket(decoding: first.bytes)
+        #expect(request.mode == .client)
+        server.send([0xDE, 0xAD, 0xBE, 0xEF], to: first.port)
+        server.send([UInt8](repeating: 0xFF, count: 48), to: first.port)
+        var wrongOriginate = SNTPPacket(mode: .server, stratum: 2, originateTimestamp: NTPTimestamp(raw: 1),
+                                        receiveTimestamp: request.transmitTimestamp, transmitTimestamp: request.transmitTimestamp)
+        server.send(wrongOriginate.encode(), to: first.port)
+        // The client keeps asking (retry), and takes a good answer when it comes.
+        let retry = try #require(server.receive(timeout: .seconds(2)))
+        let retried = try SNTPPacket(decoding: retry.bytes)
+        #expect(retried.transmitTimestamp != request.transmitTimestamp)
+        let ahead = NTPTimestamp(unixNanoseconds: PhoneClock.systemRealtime() + 1_000_000_000)
+        wrongOriginate.originateTimestamp = retried.transmitTimestamp
+        wrongOriginate.receiveTimestamp = ahead
+        wrongOriginate.transmitTimestamp = ahead
+        server.send(wrongOriginate.encode(), to: retry.port)
+        #expect(await eventually(.seconds(2)) { service.status().lastSample != nil })
+        let status = service.status()
+        #expect(status.counters.garbage == 1)
+        #expect(status.counters.rejected == 2)
+        #expect(status.counters.repliesAccepted == 1)
+        // The fake server is a second ahead: so is the phone's clock, not the host's.
+        let lead = clock.now().utcNanoseconds - PhoneClock.systemRealtime()
+        #expect(lead > 900_000_000 && lead < 1_100_000_000)
+        await service.stop()
+        try await group.shutdownGracefully()
+    }
+
+    static func kiss(_ code: String, answering request: [UInt8]) throws -> [UInt8] {
+        let r = try SNTPPacket(decoding: request)
+        return SNTPPacket(leapIndicator: 3, mode: .server, stratum: 0, referenceID: Array(code.utf8),
+                          originateTimestamp: r.transmitTimestamp, receiveTimestamp: r.transmitTimestamp,
+                          transmitTimestamp: r.transmitTimestamp).encode()
+    }
+
+    @Test func fakeServerKissOfDeathRateThenDeny() async throws {
+        let server = try UDPPeer()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let endpoint = SNTPEndpoint(host: "127.0.0.1", port: server.port)
+        let service = SNTPService(group: group, configuration: Self.fast(.unicast, server: endpoint), clock: PhoneClock())
+        try await service.start()
+        let first = try #require(server.receive(timeout: .seconds(2)))
+        server.send(try Self.kiss("RATE", answering: first.bytes), to: first.port)
+        // RATE: the next request waits two poll intervals (2 s) instead of a 0.2 s retry.
+        let start = ContinuousClock.now
+        #expect(server.receive(timeout: .milliseconds(1500)) == nil)
+        let second = try #require(server.receive(timeout: .seconds(2)))
+        #expect(ContinuousClock.now - start >= .milliseconds(1500))
+        #expect(service.status().rateMultiplier == 2)
+        // DENY: the server is not asked again.
+        server.send(try Self.kiss("DENY", answering: second.bytes), to: second.port)
+        #expect(await eventually(.seconds(2)) { service.status().counters.kissOfDeath == 2 })
+        #expect(server.receive(timeout: .milliseconds(1500)) == nil)
+        let status = service.status()
+        #expect(status.phase == .idle("DENY from \(endpoint)"))
+        #expect(status.deniedServers == [endpoint])
+        #expect(status.lastSample == nil)
+        await service.stop()
+        try await group.shutdownGracefully()
+    }
+
+    @Test func multicastModeTakesABroadcastAndNeverSends() async throws {
+        let listen = try UDPPeer.freePort()
+        let broadcaster = try UDPPeer()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var config = Self.fast(.multicast, server: nil)
+        config.listenPort = listen
+        let clock = PhoneClock()
+        let service = SNTPService(group: group, configuration: config, clock: clock)
+        try await service.start()
+        #expect(await service.localAddress()?.port == listen)
+        let t3 = NTPTimestamp(unixNanoseconds: PhoneClock.systemRealtime() - 3_000_000_000)
+        broadcaster.send(SNTPPacket(mode: .broadcast, stratum: 5, transmitTimestamp: t3).encode(), to: listen)
+        #expect(await eventually(.seconds(2)) { service.status().lastSample != nil })
+        let s = try #require(service.status().lastSample)
+        #expect(s.isBroadcast && s.stratum == 5)
+        #expect(abs(s.measurement.offsetNanoseconds + 3_000_000_000) < 100_000_000)
+        #expect(service.status().counters.requestsSent == 0)
+        // Reprovisioned to unicast towards the broadcaster: it asks it.
+        try await service.reconfigure(Self.fast(.unicast, server: SNTPEndpoint(host: "127.0.0.1", port: broadcaster.port)))
+        let request = try #require(broadcaster.receive(timeout: .seconds(2)))
+        #expect(try SNTPPacket(decoding: request.bytes).mode == .client)
+        #expect(service.status().mode == .unicast && service.status().lastSample != nil)
+        await service.stop()
+        try await group.shutdownGracefully()
+    }
+}
