@@ -69,12 +69,16 @@ let package = Package(
         // The phone itself: it composes the subsystems (lines, calls and features come later).
         .target(
             name: "Phone",
-            dependencies: ["Provisioning", "Diagnostics", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Provisioning", "Diagnostics", "PhoneClock",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         // The CLI command families: the only place where the CLI meets the subsystems.
         .target(
             name: "Commands",
-            dependencies: ["Console", "Phone", "Provisioning", "Diagnostics", "HostNetwork"],
+            dependencies: ["Console", "Phone", "PhoneClock", "Provisioning", "Diagnostics", "HostNetwork"],
             path: "Commands"
         ),
         .executableTarget(
@@ -128,7 +132,10 @@ let package = Package(
             name: "CLIAcceptanceTests",
             dependencies: ["TestKit", "Commands", "Console", "Phone", "Provisioning"]
         ),
-        .testTarget(name: "CommandsTests", dependencies: ["Commands", "Console", "Phone", "Provisioning", "Diagnostics"]),
+        .testTarget(
+            name: "CommandsTests",
+            dependencies: ["Commands", "Console", "Phone", "PhoneClock", "Provisioning", "Diagnostics", "TestKit"]
+        ),
         .testTarget(
             name: "DiagnosticsTests",
             dependencies: ["Diagnostics", .product(name: "Logging", package: "swift-log")]

@@ -8,6 +8,7 @@ public enum PhoneCommands {
             + DebugCommands.all
             + ShowCommands.all(phone)
             + NetworkToolCommands.all(phone)
+            + TimeCommands.all(phone)
             + ResetCommands.all(phone)
             + TtyCommands.all
     }

@@ -1,3 +1,4 @@
+import PhoneClock
 import Provisioning
 
 /// What the CLI commands may see and do of the running phone. deskphoned implements it; the
@@ -17,6 +18,10 @@ public protocol PhoneContext: Sendable {
     func softReset() async -> BootReport
     /// `reset hard`: restart the whole process (does not return when it works).
     func hardReset() async throws
+    /// The phone's own clock (SNTP time, zone and DST, display format).
+    var clock: PhoneClock { get }
+    /// The SNTP client's state, nil when the phone runs no SNTP client (tests).
+    func sntpStatus() -> SNTPStatus?
 }
 
 /// Who the phone is.

@@ -1,5 +1,7 @@
 import Diagnostics
 import Logging
+import NIOCore
+import PhoneClock
 import Provisioning
 
 /// The running phone: its identity, flash, provisioning source and the configuration in force.
@@ -7,6 +9,10 @@ import Provisioning
 public actor PhoneRuntime: PhoneContext {
     public nonisolated let flash: FlashStore
     public nonisolated let identity: PhoneIdentity
+    public nonisolated let clock: PhoneClock
+    /// The SNTP client (none without an event loop group: in-memory tests).
+    private nonisolated let sntp: SNTPService?
+    private var sntpStarted = false
     private let source: (any ProvisioningSource)?
     private let started = ContinuousClock.now
     private let restart: @Sendable () async throws -> Void
@@ -16,13 +22,17 @@ public actor PhoneRuntime: PhoneContext {
     private var observers: [@Sendable (BootReport) async -> Void] = []
     private let log = Logger.category(.config)
 
-    /// `restart` replaces the process (`reset hard`).
+    /// `restart` replaces the process (`reset hard`); with a `group` the phone keeps time by
+    /// SNTP on it.
     public init(flash: FlashStore, identity: PhoneIdentity, source: (any ProvisioningSource)?,
+                group: (any EventLoopGroup)? = nil, clock: PhoneClock = PhoneClock(),
                 restart: @escaping @Sendable () async throws -> Void) {
         self.flash = flash
         self.identity = identity
         self.source = source
         self.restart = restart
+        self.clock = clock
+        self.sntp = group.map { SNTPService(group: $0, configuration: SNTPConfiguration(sntpMode: nil, sntpServer: nil), clock: clock) }
         self.configurationInForce = Configuration(model: identity.model)
     }
 
@@ -34,9 +44,38 @@ public actor PhoneRuntime: PhoneContext {
         report = r
         bootTime = WallClockSeconds.now()
         configurationInForce = r.configuration
+        await applyTime(r.configuration)
         for o in observers { await o(r) }
         return r
     }
+
+    /// Time zone, DST rules, display format and SNTP from the configuration (GUIDE.md §6).
+    private func applyTime(_ c: Configuration) async {
+        let settings = PhoneClockSettings(number: { c.number($0) }, text: { c.text($0) })
+        for p in settings.problems { Logger.category(.sntp).warning("\(p)") }
+        clock.setRule(settings.localTime)
+        clock.setFormat(settings.format)
+        guard let sntp else { return }
+        do {
+            if sntpStarted {
+                try await sntp.reconfigure(settings.sntp)
+            } else {
+                try await sntp.reconfigure(settings.sntp)
+                try await sntp.start()
+                sntpStarted = true
+            }
+        } catch {
+            Logger.category(.sntp).error("SNTP: \(error)")
+        }
+    }
+
+    /// Stops the SNTP client (shutdown).
+    public func stop() async {
+        if sntpStarted { await sntp?.stop() }
+        sntpStarted = false
+    }
+
+    public nonisolated func sntpStatus() -> SNTPStatus? { sntp?.status() }
 
     /// Called after every boot with its report.
     public func onBoot(_ observer: @escaping @Sendable (BootReport) async -> Void) {

@@ -48,7 +48,7 @@ final class PhoneDaemon: Service, Sendable {
         let phone = PhoneRuntime(
             flash: flash,
             identity: PhoneIdentity(mac: mac, macOrigin: macOrigin, model: settings.model, source: source?.description),
-            source: source,
+            source: source, group: group,
             restart: { try Self.replaceProcess(arguments) })
 
         let cli = CLISettings()
@@ -68,6 +68,7 @@ final class PhoneDaemon: Service, Sendable {
         log.info("deskphoned stopping")
         console?.stop()
         await telnet.apply(level: 0)
+        await phone.stop()
     }
 
     /// `reset hard`: the same program with the same arguments, in place of this process.

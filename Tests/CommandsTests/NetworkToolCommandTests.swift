@@ -37,7 +37,9 @@ import Testing
         await s.start(output: t)
         let started = ContinuousClock.now
         async let run: Void = s.handle(line: "ping 127.0.0.1 count 100")
-        try await Task.sleep(for: .milliseconds(1500))
+        // interrupt once the first reply is on the terminal
+        let deadline = ContinuousClock.now + .seconds(15)
+        while !t.contents.contains("icmp_seq=1"), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         await s.interrupt()
         await run
         #expect(ContinuousClock.now - started < .seconds(30))   // not the 100 s of a full run

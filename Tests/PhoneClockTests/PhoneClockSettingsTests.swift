@@ -84,10 +84,9 @@ import Testing
         #expect(s.localTime.zoneName == "PST" && s.localTime.dst?.autoAdjust == false)
         #expect(!s.localTime.isDaylightTime(atUTC: utc(2026, 7, 1, 0, 0)))
         #expect(s.format == TimeFormat(dateOrder: .monthDayYear, twentyFourHour: false))
-        // The :port extension exists in PhoneClock only; the parameter table's `.host` type
-        // does not accept it yet, so from a .cnf the server stays unset.
+        // The :port extension, from a .cnf file through the parameter table (`.hostPort`).
         let (p, portDiagnostics) = Self.settings("sntp_server: 127.0.0.1:40123\n")
-        #expect(portDiagnostics.count == 1 && p.sntp.server == nil)
+        #expect(portDiagnostics.isEmpty && p.sntp.server == SNTPEndpoint(host: "127.0.0.1", port: 40123))
         let (d, _) = Self.settings("")
         #expect(d.sntp.mode == .directedbroadcast && d.sntp.server == nil)
         #expect(d.localTime == .parameterDefaults && d.format == .parameterDefaults)

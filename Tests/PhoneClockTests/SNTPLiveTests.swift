@@ -63,29 +63,12 @@ final class UDPPeer: @unchecked Sendable {
     }
 }
 
-/// chronyd on 127.0.0.1:port as the independent NTP server (PEERS.md).
+/// chronyd (TestKit's), ready once it also answers an SNTP request.
 final class Chrony {
-    static let path = "/usr/sbin/chronyd"
-    let process: ChildProcess
+    let server: ChronyProcess
 
     init(port: Int, directory: String) async throws {
-        guard access(Self.path, X_OK) == 0 else {
-            throw TestFailure("chronyd is missing: run scripts/install-deps.sh test")
-        }
-        let conf = "\(directory)/chrony.conf"
-        try TestSupport.write("""
-            port \(port)
-            bindaddress 127.0.0.1
-            allow 127.0.0.1
-            local stratum 8
-            cmdport 0
-            pidfile \(directory)/chronyd.pid
-            driftfile \(directory)/chrony.drift
-
-            """, to: conf)
-        process = try ChildProcess(Self.path, ["-d", "-x", "-f", conf], stdout: "\(directory)/chronyd.out",
-                                   stderr: "\(directory)/chronyd.err")
-        // Ready when it answers an SNTP request.
+        server = try await ChronyProcess(port: port, directory: directory)
         let probe = try UDPPeer()
         let deadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < deadline {
@@ -95,13 +78,12 @@ final class Chrony {
                p.check(.reply(to: t1)) == nil {
                 return
             }
-            if process.reap() != nil { break }
         }
-        process.terminate()
+        server.stop()
         throw TestFailure("chronyd did not answer on port \(port); see \(directory)/chronyd.err")
     }
 
-    func stop() { process.terminate() }
+    func stop() { server.stop() }
 }
 
 func eventually(_ timeout: Duration, _ condition: () async -> Bool) async -> Bool {

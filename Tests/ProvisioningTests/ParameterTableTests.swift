@@ -31,6 +31,7 @@ import Testing
         case .ipv4: return "256.1.1.1"
         case .host: return "bad host!"
         case .port: return "65536"
+        case .hostPort: return "host.example:99999"
         case .url: return "not a url"
         case .text(let max?): return String(repeating: "x", count: max + 1)
         case .text(nil): return nil
@@ -82,6 +83,10 @@ import Testing
         #expect(try ParameterType.choice(["Auto", "Full100"]).validate("full100").get().text == "Full100")
         #expect(try ParameterType.host.validate("proxy.example.test").get().text == "proxy.example.test")
         #expect(throws: ParameterProblem.self) { try ParameterType.host.validate("1.2.3").get() }
+        #expect(try ParameterType.hostPort.validate("127.0.0.1:40123").get().text == "127.0.0.1:40123")
+        #expect(try ParameterType.hostPort.validate("ntp.example.test").get().text == "ntp.example.test")
+        #expect(throws: ParameterProblem.self) { try ParameterType.hostPort.validate("127.0.0.1:").get() }
+        #expect(throws: ParameterProblem.self) { try ParameterType.hostPort.validate("bad host:123").get() }
         #expect(throws: ParameterProblem.self) { try ParameterType.integer(1...5).validate("3x").get() }
         #expect(throws: ParameterProblem.self) { try ParameterType.integer(1...5).validate("99999999999999999999").get() }
         #expect(ParameterType.dynamicPayload(fallback: 101).validate("200")

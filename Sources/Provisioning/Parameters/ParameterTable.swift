@@ -142,9 +142,9 @@ public enum ParameterTable {
 
     // MARK: §2.2.7 Time and date
     static let time: [Parameter] = [
-        Parameter("sntp_server", .host, default: nil, .defaultFile,
-                  help: "SNTP server; how it is used depends on sntp_mode.",
-                  note: "a host name is (unverified) in the guide; accepted"),
+        Parameter("sntp_server", .hostPort, default: nil, .defaultFile,
+                  help: "SNTP server (port 123 unless :port is given); how it is used depends on sntp_mode.",
+                  note: "a host name is (unverified) in the guide; accepted. The :port suffix is this implementation's extension"),
         Parameter("sntp_mode", .choice(["unicast", "multicast", "anycast", "directedbroadcast"]),
                   default: "directedbroadcast", .defaultFile, help: "SNTP client mode."),
         Parameter("time_zone", .timeZone, default: "PST", .defaultFile,

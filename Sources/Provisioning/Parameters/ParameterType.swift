@@ -16,6 +16,9 @@ public enum ParameterType: Sendable {
     case ipv4
     /// A dotted-quad IPv4 address or a DNS host name.
     case host
+    /// A host with an optional `:port` (`sntp_server`: the port is this implementation's
+    /// documented extension, so tests can use a high port; the standard port is the default).
+    case hostPort
     /// A UDP/TCP port, 1–65535.
     case port
     /// A URL (`scheme:rest`, no spaces).
@@ -54,6 +57,7 @@ public enum ParameterType: Sendable {
         case .ipv4: return "a dotted IPv4 address"
         case .host: return "a dotted IPv4 address or a DNS host name"
         case .port: return "1–65535"
+        case .hostPort: return "a dotted IPv4 address or a DNS host name, optionally followed by :port"
         case .url: return "a URL (scheme:…, no spaces)"
         case .text(let max?): return "text of at most \(max) characters"
         case .text(nil): return "text"
@@ -101,6 +105,18 @@ public enum ParameterType: Sendable {
             return .success(ParameterValue(text: raw))
         case .port:
             return ParameterType.integer(1...65535).validate(raw)
+        case .hostPort:
+            var host = Substring(raw)
+            if let colon = raw.lastIndex(of: ":") {
+                guard let port = Int(raw[raw.index(after: colon)...]), (1...65535).contains(port) else {
+                    return .failure(.invalid("'\(raw)' has no valid port after ':'"))
+                }
+                host = raw[..<colon]
+            }
+            guard IPv4.parse(host) != nil || HostName.isValid(host) else {
+                return .failure(.invalid("'\(host)' is neither an IPv4 address nor a host name"))
+            }
+            return .success(ParameterValue(text: raw))
         case .url:
             guard let colon = raw.firstIndex(of: ":"), colon != raw.startIndex,
                   raw[..<colon].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }),

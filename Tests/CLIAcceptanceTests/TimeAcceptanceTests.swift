@@ -1,0 +1,54 @@
+import Foundation
+import TestKit
+import Testing
+
+/// The daemon keeps its own time by SNTP from a real chrony, and the CLI shows it.
+@Suite(.serialized) struct TimeAcceptanceTests {
+    @Test func daemonSyncsWithChronyAndShowsItsTime() async throws {
+        let dir = try TestSupport.temporaryDirectory("chrony")
+        let port = try Sockets.freeUDPPort()
+        let chrony = try await ChronyProcess(port: port, directory: dir)
+        var files = CLIFiles.files()
+        files["SIPDefault.cnf", default: ""] += """
+            sntp_mode: unicast
+            sntp_server: 127.0.0.1:\(port)
+            time_zone: CET
+            dst_offset: 1
+            dst_start_month: March
+            dst_start_day: ""
+            dst_start_day_of_week: Sun
+            dst_start_week_of_month: 8
+            dst_start_time: 02
+            dst_stop_month: Oct
+            dst_stop_day: ""
+            dst_stop_day_of_week: Sunday
+            dst_stop_week_of_month: 8
+            dst_stop_time: 3
+            date_format: D/M/Y
+
+            """
+        let daemon = try await DaemonUnderTest.start(files: files, arguments: ["--log-level", "debug"])
+        // The first request goes out at start; wait for the sync.
+        var out = ""
+        let deadline = ContinuousClock.now + .seconds(15)
+        repeat {
+            try await Task.sleep(for: .milliseconds(200))
+            out = try await daemon.cli(["show sntp", "show time"], password: "s3cret").output
+        } while !out.contains("Source:    SNTP") && ContinuousClock.now < deadline
+        #expect(out.contains("Source:    SNTP"), "\(out)\n\(daemon.log)")
+        #expect(out.contains("127.0.0.1:\(port)"))
+        #expect(out.contains("stratum: 8  refid: 127.127.1.1"), "\(out)")
+        #expect(out.contains("CET"))
+        // day-first display (date_format D/M/Y): "Display:   DD/MM/YY HH:MM" with today's date
+        let local = out.split(separator: "\n").first { $0.hasPrefix("Local:") } ?? ""
+        let date = local.dropFirst("Local:     ".count).prefix(10)   // YYYY-MM-DD
+        let parts = date.split(separator: "-")
+        if parts.count == 3 {
+            #expect(out.contains("Display:   \(parts[2])/\(parts[1])/\(parts[0].suffix(2)) "), "\(out)")
+        } else {
+            Issue.record("no local time in \(out)")
+        }
+        chrony.stop()
+        #expect(daemon.process.reap() == nil)
+    }
+}
