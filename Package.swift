@@ -21,6 +21,10 @@ let package = Package(
             name: "Diagnostics",
             dependencies: [.product(name: "Logging", package: "swift-log")]
         ),
+        // bytes <-> SIP messages: parser, serializer, typed headers, URIs. No I/O, no dependencies.
+        .target(name: "SIPMessage"),
+        // The parse benchmark (TARGETS.md): full parse of ../shared/bench/sip-corpus/.
+        .executableTarget(name: "sip-parse-bench", dependencies: ["SIPMessage"], path: "Benchmarks/SIPParseBench"),
         // Time zones, DST rules, SNTP (GUIDE.md §6).
         .target(name: "PhoneClock"),
         // Parameter table, .cnf parser, TFTP client, flash store, boot sequence (GUIDE.md §1–§2).
@@ -97,6 +101,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork"]),
+        .testTarget(name: "SIPMessageTests", dependencies: ["SIPMessage"]),
         .testTarget(
             name: "CLIAcceptanceTests",
             dependencies: ["TestKit", "Commands", "Console", "Phone", "Provisioning"]
