@@ -40,64 +40,30 @@ public struct TextRange: Hashable, Sendable {
     return nil
 }
 
+/// Character classes as 256-entry tables in constant data (one load per test, no bounds check):
+/// each byte is 0x40 | class bits. Table A: token 1, word 2, unreserved 4, user 8, password 16,
+/// param 32. Table B: header 1, host 2. Generated from the RFC 3261 §25.1 sets.
+let classTableA: StaticString = "\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{7F}\u{42}\u{40}\u{78}\u{43}\u{78}\u{7F}\u{7E}\u{7E}\u{7F}\u{7B}\u{58}\u{7F}\u{7F}\u{6A}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{62}\u{48}\u{42}\u{58}\u{42}\u{4A}\u{40}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{62}\u{42}\u{62}\u{40}\u{7F}\u{43}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{42}\u{40}\u{42}\u{7F}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}"
+let classTableB: StaticString = "\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{41}\u{40}\u{40}\u{41}\u{40}\u{40}\u{41}\u{41}\u{41}\u{41}\u{41}\u{40}\u{43}\u{43}\u{41}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{41}\u{40}\u{40}\u{40}\u{40}\u{41}\u{40}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{41}\u{40}\u{41}\u{40}\u{43}\u{40}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{43}\u{40}\u{40}\u{40}\u{41}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}"
+@inline(__always) func classA(_ c: UInt8, _ bit: UInt8) -> Bool { classTableA.utf8Start[Int(c)] & bit != 0 }
+@inline(__always) func classB(_ c: UInt8, _ bit: UInt8) -> Bool { classTableB.utf8Start[Int(c)] & bit != 0 }
+
 /// token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
-@inline(__always) func isTokenChar(_ c: UInt8) -> Bool {
-    if isAlnum(c) { return true }
-    switch c {
-    case 45, 46, 33, 37, 42, 95, 43, 96, 39, 126: return true
-    default: return false
-    }
-}
+@inline(__always) func isTokenChar(_ c: UInt8) -> Bool { classA(c, 1) }
 /// word = token chars plus "(" / ")" / "<" / ">" / ":" / "\" / DQUOTE / "/" / "[" / "]" / "?" / "{" / "}"
-@inline(__always) func isWordChar(_ c: UInt8) -> Bool {
-    if isTokenChar(c) { return true }
-    switch c {
-    case 40, 41, 60, 62, 58, 92, 34, 47, 91, 93, 63, 123, 125: return true
-    default: return false
-    }
-}
+@inline(__always) func isWordChar(_ c: UInt8) -> Bool { classA(c, 2) }
 /// unreserved = alphanum / mark; mark = "-" / "_" / "." / "!" / "~" / "*" / "'" / "(" / ")"
-@inline(__always) func isUnreserved(_ c: UInt8) -> Bool {
-    if isAlnum(c) { return true }
-    switch c {
-    case 45, 95, 46, 33, 126, 42, 39, 40, 41: return true
-    default: return false
-    }
-}
+@inline(__always) func isUnreserved(_ c: UInt8) -> Bool { classA(c, 4) }
 /// user-unreserved = "&" / "=" / "+" / "$" / "," / ";" / "?" / "/"
-@inline(__always) func isUserChar(_ c: UInt8) -> Bool {
-    if isUnreserved(c) { return true }
-    switch c {
-    case 38, 61, 43, 36, 44, 59, 63, 47: return true
-    default: return false
-    }
-}
+@inline(__always) func isUserChar(_ c: UInt8) -> Bool { classA(c, 8) }
 /// password = *( unreserved / escaped / "&" / "=" / "+" / "$" / "," )
-@inline(__always) func isPasswordChar(_ c: UInt8) -> Bool {
-    if isUnreserved(c) { return true }
-    switch c {
-    case 38, 61, 43, 36, 44: return true
-    default: return false
-    }
-}
+@inline(__always) func isPasswordChar(_ c: UInt8) -> Bool { classA(c, 16) }
 /// paramchar = param-unreserved / unreserved / escaped; param-unreserved = "[" / "]" / "/" / ":" / "&" / "+" / "$"
-@inline(__always) func isParamChar(_ c: UInt8) -> Bool {
-    if isUnreserved(c) { return true }
-    switch c {
-    case 91, 93, 47, 58, 38, 43, 36: return true
-    default: return false
-    }
-}
+@inline(__always) func isParamChar(_ c: UInt8) -> Bool { classA(c, 32) }
 /// hnv-unreserved = "[" / "]" / "/" / "?" / ":" / "+" / "$"
-@inline(__always) func isHeaderChar(_ c: UInt8) -> Bool {
-    if isUnreserved(c) { return true }
-    switch c {
-    case 91, 93, 47, 63, 58, 43, 36: return true
-    default: return false
-    }
-}
+@inline(__always) func isHeaderChar(_ c: UInt8) -> Bool { classB(c, 1) }
 /// Characters of a hostname, an IPv4 address, or (inside brackets) an IPv6 reference.
-@inline(__always) func isHostChar(_ c: UInt8) -> Bool { isAlnum(c) || c == 45 || c == 46 || c == 95 }
+@inline(__always) func isHostChar(_ c: UInt8) -> Bool { classB(c, 2) }
 
 /// Compares the bytes in `range` with a lower-case ASCII literal, ignoring case.
 @inline(__always) func equalsLower(_ p: UnsafePointer<UInt8>, _ r: TextRange, _ literal: StaticString) -> Bool {
@@ -260,4 +226,25 @@ func unfold(_ bytes: [UInt8], _ r: TextRange) -> String {
         out.append(c); k += 1
     }
     return String(decoding: out, as: UTF8.self)
+}
+
+/// Stores an optional range in 8 bytes (start -1 = absent): typed values stay small, so the full
+/// parse copies less (each name-addr holds a URI with a dozen of these).
+@propertyWrapper struct PackedRange: Sendable {
+    var raw: TextRange
+    init(wrappedValue: TextRange?) { raw = wrappedValue ?? TextRange(-1, -1) }
+    var wrappedValue: TextRange? {
+        get { raw.start < 0 ? nil : raw }
+        set { raw = newValue ?? TextRange(-1, -1) }
+    }
+}
+
+/// An optional small non-negative integer (port, ttl) in 4 bytes (-1 = absent).
+@propertyWrapper public struct PackedInt: Sendable {
+    var raw: Int32
+    public init(wrappedValue: Int?) { raw = wrappedValue.map { Int32(truncatingIfNeeded: $0) } ?? -1 }
+    public var wrappedValue: Int? {
+        get { raw < 0 ? nil : Int(raw) }
+        set { raw = newValue.map { Int32(truncatingIfNeeded: $0) } ?? -1 }
+    }
 }

@@ -5,34 +5,45 @@ public struct SIPVia: Sendable {
     public enum RPort: Sendable, Equatable { case requested, value(Int) }
 
     public let storage: [UInt8]
-    let protocolNameRange: TextRange
-    let versionRange: TextRange
-    let transportRange: TextRange
-    let hostRange: TextRange
-    public let port: Int?
-    public let parameters: SIPParameters
-    let branchRange: TextRange?
-    let receivedRange: TextRange?
-    let maddrRange: TextRange?
-    /// The rport parameter (RFC 3581): present without value in requests, with the port in responses.
-    public let rport: RPort?
-    public let ttl: Int?
+    let raw: RawVia
 
-    public var protocolName: String { storage.string(protocolNameRange) }
-    public var protocolVersion: String { storage.string(versionRange) }
+    init(_ storage: [UInt8], _ raw: RawVia) { self.storage = storage; self.raw = raw }
+
+    public var protocolName: String { storage.string(raw.protocolNameRange) }
+    public var protocolVersion: String { storage.string(raw.versionRange) }
     /// The transport as written (UDP, TCP, TLS, SCTP, or an unknown token, kept).
-    public var transport: String { storage.string(transportRange) }
-    public var host: String { storage.string(hostRange) }
-    public var branch: String? { branchRange.map { storage.string($0) } }
-    public var received: String? { receivedRange.map { storage.string($0) } }
-    public var maddr: String? { maddrRange.map { storage.string($0) } }
+    public var transport: String { storage.string(raw.transportRange) }
+    public var host: String { storage.string(raw.hostRange) }
+    public var port: Int? { raw.port }
+    public var parameters: SIPParameters { SIPParameters(storage, raw.paramsRange) }
+    public var branch: String? { raw.branchRange.map { storage.string($0) } }
+    public var received: String? { raw.receivedRange.map { storage.string($0) } }
+    public var maddr: String? { raw.maddrRange.map { storage.string($0) } }
+    /// The rport parameter (RFC 3581): present without value in requests, with the port in responses.
+    public var rport: RPort? { raw.rport }
+    public var ttl: Int? { raw.ttl }
     /// The branch starts with the RFC 3261 magic cookie "z9hG4bK" (§8.1.1.7).
     public var hasMagicCookie: Bool {
-        guard let b = branchRange, b.count >= 7 else { return false }
+        guard let b = raw.branchRange, b.count >= 7 else { return false }
         return storage[b.lower..<b.lower + 7].elementsEqual("z9hG4bK".utf8)
     }
+}
 
-    init(_ storage: [UInt8], _ p: UnsafePointer<UInt8>, _ s: inout Scanner) throws(SIPParseError) {
+/// The parsed form of a Via entry: offsets and numbers only.
+struct RawVia: Sendable {
+    var protocolNameRange: TextRange
+    var versionRange: TextRange
+    var transportRange: TextRange
+    var hostRange: TextRange
+    @PackedInt var port: Int?
+    var paramsRange: TextRange
+    @PackedRange var branchRange: TextRange?
+    @PackedRange var receivedRange: TextRange?
+    @PackedRange var maddrRange: TextRange?
+    var rport: SIPVia.RPort?
+    @PackedInt var ttl: Int?
+
+    init(_ p: UnsafePointer<UInt8>, _ s: inout Scanner) throws(SIPParseError) {
         func fail(_ why: String) -> SIPParseError { SIPParseError(.malformedHeader, header: "Via", reason: why) }
         // sent-protocol = protocol-name SLASH protocol-version SLASH transport; SLASH = SWS "/" SWS
         s.skipLWS()
@@ -53,12 +64,11 @@ public struct SIPVia: Sendable {
             guard let v = s.number(max: 65535) else { throw fail("bad sent-by port") }
             port = Int(v)
         }
-        self.storage = storage
         self.protocolNameRange = name; self.versionRange = version; self.transportRange = transport
         self.hostRange = host; self.port = port
         let paramsStart = s.i
         var branch: TextRange? = nil, received: TextRange? = nil, maddr: TextRange? = nil
-        var rport: RPort? = nil, ttl: Int? = nil
+        var rport: SIPVia.RPort? = nil, ttl: Int? = nil
         do throws(SIPParseError) {
             try scanGenericParams(p, &s) { (n, v, _) throws(SIPParseError) in
                 switch n.count {
@@ -88,7 +98,7 @@ public struct SIPVia: Sendable {
         } catch {
             throw SIPParseError(.malformedHeader, header: "Via", reason: error.reason)
         }
-        self.parameters = SIPParameters(storage, TextRange(paramsStart, s.i))
+        self.paramsRange = TextRange(paramsStart, s.i)
         self.branchRange = branch; self.receivedRange = received; self.maddrRange = maddr
         self.rport = rport; self.ttl = ttl
     }

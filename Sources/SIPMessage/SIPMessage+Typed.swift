@@ -2,42 +2,61 @@
 // as PJSIP's parser does) and the checks a user agent applies before acting on a request.
 
 /// Every header of a message parsed to its typed value (see `SIPMessage.parseAll()`).
+/// The parse stores offsets and numbers; the typed views (`SIPVia`, `SIPNameAddr`, `SIPURI`)
+/// are made when a property is read, and strings when a view's property is read.
 public struct SIPTypedHeaders: Sendable {
-    public var requestURI: SIPURI?
-    public var vias: [SIPVia] = []
-    public var from: SIPNameAddr?
-    public var to: SIPNameAddr?
-    public var callID: String?
-    public var cseq: SIPCSeq?
-    public var maxForwards: Int?
-    public var expires: UInt32?
-    public var minExpires: UInt32?
-    public var contentLength: Int?
-    public var contentType: SIPMediaType?
+    public let storage: [UInt8]
+    var rawRequestURI: RawURI?
+    var rawVias: [RawVia] = []
+    var rawFrom: RawNameAddr?
+    var rawTo: RawNameAddr?
+    var callIDRange: TextRange?
+    var cseqNumber: UInt32 = 0
+    var cseqMethod: TextRange?
+    var rawContacts: [RawNameAddr] = []
+    var rawRoutes: [RawNameAddr] = []
+    var rawRecordRoutes: [RawNameAddr] = []
+    var rawOtherAddresses: [(SIPHeaderName, RawNameAddr)] = []
+
+    init(storage: [UInt8]) { self.storage = storage }
+
+    public var requestURI: SIPURI? { rawRequestURI.map { SIPURI(storage, $0) } }
+    public var vias: [SIPVia] { rawVias.map { SIPVia(storage, $0) } }
+    public var viaCount: Int { rawVias.count }
+    public var from: SIPNameAddr? { rawFrom.map { SIPNameAddr(storage, $0) } }
+    public var to: SIPNameAddr? { rawTo.map { SIPNameAddr(storage, $0) } }
+    public var callID: String? { callIDRange.map { storage.string($0) } }
+    public var cseq: SIPCSeq? { cseqMethod.map { SIPCSeq(number: cseqNumber, method: storage.string($0)) } }
+    public internal(set) var maxForwards: Int?
+    public internal(set) var expires: UInt32?
+    public internal(set) var minExpires: UInt32?
+    public internal(set) var contentLength: Int?
+    public internal(set) var contentType: SIPMediaType?
     /// Contact addresses; empty with `wildcardContact` for "Contact: *" (RFC 3261 §10.2.2).
-    public var contacts: [SIPNameAddr] = []
-    public var wildcardContact = false
-    public var routes: [SIPNameAddr] = []
-    public var recordRoutes: [SIPNameAddr] = []
+    public var contacts: [SIPNameAddr] { rawContacts.map { SIPNameAddr(storage, $0) } }
+    public var contactCount: Int { rawContacts.count }
+    public internal(set) var wildcardContact = false
+    public var routes: [SIPNameAddr] { rawRoutes.map { SIPNameAddr(storage, $0) } }
+    public var recordRoutes: [SIPNameAddr] { rawRecordRoutes.map { SIPNameAddr(storage, $0) } }
     /// Other address headers: Reply-To, Refer-To, Referred-By, P-Asserted-Identity, Path ...
-    public var otherAddresses: [(SIPHeaderName, SIPNameAddr)] = []
-    public var wwwAuthenticate: [SIPAuthValue] = []
-    public var proxyAuthenticate: [SIPAuthValue] = []
-    public var authorization: [SIPAuthValue] = []
-    public var proxyAuthorization: [SIPAuthValue] = []
-    public var allow: SIPTokenList?
-    public var supported: SIPTokenList?
-    public var require: SIPTokenList?
-    public var proxyRequire: SIPTokenList?
-    public var unsupported: SIPTokenList?
-    public var event: SIPTokenWithParams?
-    public var subscriptionState: SIPTokenWithParams?
-    public var accept: [SIPMediaType] = []
-    public var date: SIPDate?
-    public var retryAfter: UInt32?
+    public var otherAddresses: [(SIPHeaderName, SIPNameAddr)] { rawOtherAddresses.map { ($0.0, SIPNameAddr(storage, $0.1)) } }
+    public internal(set) var wwwAuthenticate: [SIPAuthValue] = []
+    public internal(set) var proxyAuthenticate: [SIPAuthValue] = []
+    public internal(set) var authorization: [SIPAuthValue] = []
+    public internal(set) var proxyAuthorization: [SIPAuthValue] = []
+    public internal(set) var allow: SIPTokenList?
+    public internal(set) var supported: SIPTokenList?
+    public internal(set) var require: SIPTokenList?
+    public internal(set) var proxyRequire: SIPTokenList?
+    public internal(set) var unsupported: SIPTokenList?
+    public internal(set) var event: SIPTokenWithParams?
+    public internal(set) var subscriptionState: SIPTokenWithParams?
+    public internal(set) var accept: [SIPMediaType] = []
+    public internal(set) var date: SIPDate?
+    public internal(set) var retryAfter: UInt32?
     /// Text-valued headers (Subject, User-Agent, Server, Organization ...) and extension headers
     /// are kept as ranges: their value is the text (`SIPMessage.value(of:)`).
-    public var textHeaders = 0
+    public internal(set) var textHeaders = 0
 }
 
 /// An RFC 1123 date in GMT as SIP requires (RFC 3261 §20.17).
@@ -72,7 +91,7 @@ extension SIPMessage {
     public func requestURI() throws(SIPParseError) -> SIPURI? {
         guard case .request(_, let u) = startLine else { return nil }
         return try withPointer { p throws(SIPParseError) in
-            do throws(SIPParseError) { return try SIPURI(bytes, p, u) } catch {
+            do throws(SIPParseError) { return SIPURI(bytes, try RawURI(p, u)) } catch {
                 throw SIPParseError(.malformedRequestURI, reason: error.reason)
             }
         }
@@ -80,11 +99,11 @@ extension SIPMessage {
 
     /// All Via entries, top first, across every Via line.
     public func vias() throws(SIPParseError) -> [SIPVia] {
-        var out: [SIPVia] = []
+        var out: [RawVia] = []
         try withPointer { p throws(SIPParseError) in
-            for f in headers where f.name == .via { try Self.parseVias(bytes, p, f.valueRange, into: &out) }
+            for f in headers where f.name == .via { try Self.parseVias(p, f.valueRange, into: &out) }
         }
-        return out
+        return out.map { SIPVia(bytes, $0) }
     }
     public func topVia() throws(SIPParseError) -> SIPVia {
         guard let v = try vias().first else { throw SIPParseError(.missingHeader, header: "Via", reason: "missing", isResponse: isResponse) }
@@ -164,18 +183,23 @@ extension SIPMessage {
     public func parseAll() throws(SIPParseError) -> SIPTypedHeaders { try parseAll(only: nil) }
 
     func parseAll(only: SIPHeaderName?) throws(SIPParseError) -> SIPTypedHeaders {
-        var t = SIPTypedHeaders()
-        try withPointer { p throws(SIPParseError) in
+        var t = SIPTypedHeaders(storage: bytes)
+        var failure: SIPParseError? = nil
+        // Filled in place (no Result wrapping): the typed headers are a large value.
+        bytes.withUnsafeBufferPointer { b in
+            guard let p = b.baseAddress else { return }
             if only == nil, case .request(_, let u) = startLine {
-                do throws(SIPParseError) { t.requestURI = try SIPURI(bytes, p, u) } catch {
-                    throw SIPParseError(.malformedRequestURI, reason: error.reason)
+                do throws(SIPParseError) { t.rawRequestURI = try RawURI(p, u) } catch {
+                    failure = SIPParseError(.malformedRequestURI, reason: error.reason)
+                    return
                 }
             }
             for f in headers {
                 if let only, f.name != only { continue }
-                do throws(SIPParseError) { try parseField(f, p, &t) } catch { throw tag(error, f.name) }
+                do throws(SIPParseError) { try parseField(f, p, &t) } catch { failure = tag(error, f.name); return }
             }
         }
+        if let failure { throw failure }
         return t
     }
 
@@ -189,19 +213,20 @@ extension SIPMessage {
             return v
         }
         switch f.name {
-        case .via: try Self.parseVias(bytes, p, r, into: &t.vias)
+        case .via: try Self.parseVias(p, r, into: &t.rawVias)
         case .from, .to:
             var s = Scanner(p, r)
-            let a = try SIPNameAddr(bytes, p, &s)
+            let a = try RawNameAddr(p, &s)
             s.skipLWS()
             guard s.atEnd else { throw SIPParseError(.malformedHeader, reason: "unexpected text after the address") }
-            if f.name == .from { t.from = a } else { t.to = a }
+            if f.name == .from { t.rawFrom = a } else { t.rawTo = a }
         case .callID:
             try Self.checkCallID(p, r)
-            t.callID = bytes.string(r)
+            t.callIDRange = r
         case .cseq:
             let (n, m) = try SIPCSeq.parse(p, r)
-            t.cseq = SIPCSeq(number: n, method: bytes.string(m))
+            t.cseqNumber = n
+            t.cseqMethod = m
         case .maxForwards: t.maxForwards = Int(try num(255))
         case .expires: t.expires = UInt32(try num(UInt64(UInt32.max)))
         case .minExpires: t.minExpires = UInt32(try num(UInt64(UInt32.max)))
@@ -245,13 +270,13 @@ extension SIPMessage {
                 }
                 s.i -= 1
             }
-            try Self.parseAddressList(bytes, p, r, into: &t.contacts)
-        case .route: try Self.parseAddressList(bytes, p, r, into: &t.routes)
-        case .recordRoute: try Self.parseAddressList(bytes, p, r, into: &t.recordRoutes)
+            try Self.parseAddressList(p, r, into: &t.rawContacts)
+        case .route: try Self.parseAddressList(p, r, into: &t.rawRoutes)
+        case .recordRoute: try Self.parseAddressList(p, r, into: &t.rawRecordRoutes)
         case .replyTo, .referTo, .referredBy, .pAssertedIdentity, .path, .serviceRoute, .diversion, .remotePartyID, .requestedBy, .also:
-            var list: [SIPNameAddr] = []
-            try Self.parseAddressList(bytes, p, r, into: &list)
-            for a in list { t.otherAddresses.append((f.name, a)) }
+            var list: [RawNameAddr] = []
+            try Self.parseAddressList(p, r, into: &list)
+            for a in list { t.rawOtherAddresses.append((f.name, a)) }
         case .wwwAuthenticate: t.wwwAuthenticate.append(try SIPAuthValue(bytes, p, r, header: "WWW-Authenticate"))
         case .proxyAuthenticate: t.proxyAuthenticate.append(try SIPAuthValue(bytes, p, r, header: "Proxy-Authenticate"))
         case .authorization: t.authorization.append(try SIPAuthValue(bytes, p, r, header: "Authorization"))
@@ -286,6 +311,7 @@ extension SIPMessage {
 
     static func parseTokens(_ p: UnsafePointer<UInt8>, _ r: TextRange, into out: inout [TextRange]) throws(SIPParseError) {
         var s = Scanner(p, r)
+        out.reserveCapacity(out.count + 16)
         s.skipLWS()
         while !s.atEnd {
             guard let tok = s.token() else { throw SIPParseError(.malformedHeader, reason: "not a token list") }
@@ -296,19 +322,19 @@ extension SIPMessage {
         }
     }
 
-    static func parseVias(_ storage: [UInt8], _ p: UnsafePointer<UInt8>, _ r: TextRange, into out: inout [SIPVia]) throws(SIPParseError) {
+    static func parseVias(_ p: UnsafePointer<UInt8>, _ r: TextRange, into out: inout [RawVia]) throws(SIPParseError) {
         var s = Scanner(p, r)
         repeat {
-            out.append(try SIPVia(storage, p, &s))
+            out.append(try RawVia(p, &s))
             s.skipLWS()
         } while s.consume(Ch.comma)
         guard s.atEnd else { throw SIPParseError(.malformedHeader, header: "Via", reason: "unexpected text after a Via entry") }
     }
 
-    static func parseAddressList(_ storage: [UInt8], _ p: UnsafePointer<UInt8>, _ r: TextRange, into out: inout [SIPNameAddr]) throws(SIPParseError) {
+    static func parseAddressList(_ p: UnsafePointer<UInt8>, _ r: TextRange, into out: inout [RawNameAddr]) throws(SIPParseError) {
         var s = Scanner(p, r)
         repeat {
-            out.append(try SIPNameAddr(storage, p, &s))
+            out.append(try RawNameAddr(p, &s))
             s.skipLWS()
         } while s.consume(Ch.comma)
         guard s.atEnd else { throw SIPParseError(.malformedHeader, reason: "unexpected text after an address") }
@@ -364,11 +390,11 @@ extension SIPMessage {
     public func validate() throws(SIPParseError) -> SIPTypedHeaders {
         let t = try parseAll()
         func missing(_ n: String) -> SIPParseError { SIPParseError(.missingHeader, header: n, reason: "missing", isResponse: isResponse) }
-        guard t.from != nil else { throw missing("From") }
-        guard t.to != nil else { throw missing("To") }
-        guard t.callID != nil else { throw missing("Call-ID") }
+        guard t.rawFrom != nil else { throw missing("From") }
+        guard t.rawTo != nil else { throw missing("To") }
+        guard t.callIDRange != nil else { throw missing("Call-ID") }
         guard let cseq = t.cseq else { throw missing("CSeq") }
-        guard !t.vias.isEmpty else { throw missing("Via") }
+        guard !t.rawVias.isEmpty else { throw missing("Via") }
         if case .request(let m, _) = startLine {
             let method = bytes.string(m)
             if cseq.method != method {
@@ -376,7 +402,7 @@ extension SIPMessage {
                                     reason: "method \(cseq.method) differs from the Request-Line's \(method)")
             }
             // RFC 4475 §3.1.2.11: headers have no meaning in a Request-URI; a UA rejects them.
-            if let u = t.requestURI, u.hasHeaders {
+            if let u = t.rawRequestURI, u.headersRange != nil {
                 throw SIPParseError(.malformedRequestURI, reason: "the Request-URI carries headers")
             }
         }

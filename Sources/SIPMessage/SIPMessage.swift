@@ -1,6 +1,13 @@
 // A SIP message as the received bytes plus an index of the start line and header ranges
 // (ARCHITECTURE.md "Messages as bytes plus an index"). Typed values are parsed from the
-// ranges on demand (see the extensions in Headers*.swift).
+// ranges on demand (see SIPMessage+Typed.swift).
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One header line: its name (known or extension), and where its name and value lie.
 /// The value range excludes the surrounding white space but keeps folds (CRLF + WSP).
@@ -158,13 +165,9 @@ struct Parsed {
 /// Where the line starting at `i` ends: returns (end of content, start of next line), or nil when
 /// no line end is found before `n`. Accepts CRLF and, liberally, a bare LF.
 @inline(__always) func lineEnd(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> (Int, Int)? {
-    var j = i
-    while j < n {
-        let c = p[j]
-        if c == Ch.lf { return (j > i && p[j - 1] == Ch.cr ? j - 1 : j, j + 1) }
-        j += 1
-    }
-    return nil
+    guard i < n, let q = memchr(p + i, Int32(Ch.lf), n - i) else { return nil }
+    let j = UnsafePointer<UInt8>(q.assumingMemoryBound(to: UInt8.self)) - p
+    return (j > i && p[j - 1] == Ch.cr ? j - 1 : j, j + 1)
 }
 
 func isSIPVersion(_ p: UnsafePointer<UInt8>, _ r: TextRange) -> Bool { equalsLower(p, r, "sip/2.0") }

@@ -61,41 +61,52 @@ func scanGenericParams(_ p: UnsafePointer<UInt8>, _ s: inout Scanner,
 /// name-addr / addr-spec with its header parameters (RFC 3261 §20.10, §20.20, §20.39).
 public struct SIPNameAddr: Sendable {
     public let storage: [UInt8]
-    let displayRange: TextRange?
-    let displayQuoted: Bool
-    public let uri: SIPURI
-    /// True when the URI was written inside "<" ">" (name-addr form).
-    public let isNameAddr: Bool
-    public let parameters: SIPParameters
-    let tagRange: TextRange?
-    /// The expires parameter (Contact, RFC 3261 §20.10).
-    public let expires: UInt32?
-    let qRange: TextRange?
+    let raw: RawNameAddr
 
+    init(_ storage: [UInt8], _ raw: RawNameAddr) { self.storage = storage; self.raw = raw }
+
+    public var uri: SIPURI { SIPURI(storage, raw.uri) }
+    /// True when the URI was written inside "<" ">" (name-addr form).
+    public var isNameAddr: Bool { raw.isNameAddr }
+    public var parameters: SIPParameters { SIPParameters(storage, raw.paramsRange) }
+    /// The expires parameter (Contact, RFC 3261 §20.10).
+    public var expires: UInt32? { raw.expires }
     /// The display name: quotes removed and quoted-pairs resolved, or the tokens as written.
     public var displayName: String? {
-        guard let r = displayRange else { return nil }
-        return displayQuoted ? unquote(storage, r) : storage.string(r)
+        guard let r = raw.displayRange else { return nil }
+        return raw.displayQuoted ? unquote(storage, r) : storage.string(r)
     }
-    public var tag: String? { tagRange.map { storage.string($0) } }
-    public var q: String? { qRange.map { storage.string($0) } }
+    public var tag: String? { raw.tagRange.map { storage.string($0) } }
+    public var q: String? { raw.qRange.map { storage.string($0) } }
 
     public init(parsing text: String) throws(SIPParseError) {
         let bytes = Array(text.utf8)
-        let r: Result<SIPNameAddr, SIPParseError> = bytes.withUnsafeBufferPointer { b in
+        let r: Result<RawNameAddr, SIPParseError> = bytes.withUnsafeBufferPointer { b in
             guard let p = b.baseAddress else { return .failure(SIPParseError(.malformedValue, reason: "empty")) }
             var s = Scanner(p, 0, b.count)
             do throws(SIPParseError) {
-                let v = try SIPNameAddr(bytes, p, &s)
+                let v = try RawNameAddr(p, &s)
                 s.skipLWS()
                 guard s.atEnd else { throw SIPParseError(.malformedValue, reason: "unexpected text after the address") }
                 return .success(v)
             } catch { return .failure(error) }
         }
-        switch r { case .success(let v): self = v; case .failure(let e): throw e }
+        switch r { case .success(let v): self.init(bytes, v); case .failure(let e): throw e }
     }
+}
 
-    init(_ storage: [UInt8], _ p: UnsafePointer<UInt8>, _ s: inout Scanner) throws(SIPParseError) {
+/// The parsed form of a name-addr: offsets and numbers only.
+struct RawNameAddr: Sendable {
+    @PackedRange var displayRange: TextRange?
+    var displayQuoted: Bool
+    var isNameAddr: Bool
+    var uri: RawURI
+    var paramsRange: TextRange
+    @PackedRange var tagRange: TextRange?
+    var expires: UInt32?
+    @PackedRange var qRange: TextRange?
+
+    init(_ p: UnsafePointer<UInt8>, _ s: inout Scanner) throws(SIPParseError) {
         func fail(_ why: String) -> SIPParseError { SIPParseError(.malformedValue, reason: why) }
         s.skipLWS()
         var display: TextRange? = nil
@@ -128,7 +139,7 @@ public struct SIPNameAddr: Sendable {
             // No LWS inside the brackets (RFC 4475 §3.1.2.14).
             while s.i < s.end && p[s.i] != Ch.gt { s.i += 1 }
             guard s.i < s.end else { throw fail("no '>' closing the address") }
-            uri = try SIPURI(storage, p, TextRange(uriStart, s.i))
+            uri = try RawURI(p, TextRange(uriStart, s.i))
             s.i += 1
         } else {
             // addr-spec: parameters after it belong to the header, so the URI ends at ";" or ",";
@@ -140,9 +151,8 @@ public struct SIPNameAddr: Sendable {
                 s.i += 1
             }
             guard s.i > uriStart else { throw fail("no address") }
-            uri = try SIPURI(storage, p, TextRange(uriStart, s.i))
+            uri = try RawURI(p, TextRange(uriStart, s.i))
         }
-        self.storage = storage
         self.displayRange = display
         self.displayQuoted = quoted
         self.isNameAddr = angle
@@ -164,7 +174,7 @@ public struct SIPNameAddr: Sendable {
             default: break
             }
         }
-        self.parameters = SIPParameters(storage, TextRange(paramsStart, s.i))
+        self.paramsRange = TextRange(paramsStart, s.i)
         self.tagRange = tag; self.expires = expires; self.qRange = q
     }
 }

@@ -5,28 +5,29 @@ public struct SIPURI: Sendable {
     public enum Scheme: Sendable, Equatable { case sip, sips, tel, other }
 
     public let storage: [UInt8]
-    public let range: TextRange
-    public let scheme: Scheme
-    let schemeRange: TextRange
-    /// Everything after "scheme:" (for opaque URIs the only part).
-    let opaqueRange: TextRange
-    let userRange: TextRange?
-    let passwordRange: TextRange?
-    let hostRange: TextRange?
+    let raw: RawURI
+
+    init(_ storage: [UInt8], _ raw: RawURI) { self.storage = storage; self.raw = raw }
+
+    public var range: TextRange { raw.range }
+    public var scheme: Scheme { raw.scheme }
+    var schemeRange: TextRange { raw.schemeRange }
+    var opaqueRange: TextRange { raw.opaqueRange }
+    var userRange: TextRange? { raw.userRange }
+    var passwordRange: TextRange? { raw.passwordRange }
+    var hostRange: TextRange? { raw.hostRange }
     /// The port, when given (0...65535).
-    public let port: Int?
-    /// ";param..." without the leading ";" (empty when there are none).
-    let paramsRange: TextRange
-    /// "header=value&..." after "?".
-    let headersRange: TextRange?
-    let transportRange: TextRange?
-    let userParamRange: TextRange?
-    let methodRange: TextRange?
-    let maddrRange: TextRange?
+    public var port: Int? { raw.port }
+    var paramsRange: TextRange { raw.paramsRange }
+    var headersRange: TextRange? { raw.headersRange }
+    var transportRange: TextRange? { raw.transportRange }
+    var userParamRange: TextRange? { raw.userParamRange }
+    var methodRange: TextRange? { raw.methodRange }
+    var maddrRange: TextRange? { raw.maddrRange }
     /// The ttl parameter (0...255).
-    public let ttl: Int?
+    public var ttl: Int? { raw.ttl }
     /// The lr parameter (loose routing, RFC 3261 §19.1.1) is present.
-    public let lr: Bool
+    public var lr: Bool { raw.lr }
 
     public var text: String { storage.string(range) }
     public var schemeName: String { storage.string(schemeRange) }
@@ -81,7 +82,7 @@ public struct SIPURI: Sendable {
     public init(storage: [UInt8], range: TextRange) throws(SIPParseError) {
         let r: Result<SIPURI, SIPParseError> = storage.withUnsafeBufferPointer { b in
             guard let p = b.baseAddress else { return .failure(SIPParseError(.malformedValue, reason: "empty URI")) }
-            do throws(SIPParseError) { return .success(try SIPURI(storage, p, range)) } catch { return .failure(error) }
+            do throws(SIPParseError) { return .success(SIPURI(storage, try RawURI(p, range))) } catch { return .failure(error) }
         }
         switch r {
         case .success(let u): self = u
@@ -89,18 +90,54 @@ public struct SIPURI: Sendable {
         }
     }
 
-    init(_ storage: [UInt8], _ p: UnsafePointer<UInt8>, _ range: TextRange) throws(SIPParseError) {
+    @inline(__always) static func checkEscape(_ p: UnsafePointer<UInt8>, _ j: Int, _ end: Int) throws(SIPParseError) {
+        guard j + 2 < end, hexValue(p[j + 1]) != nil, hexValue(p[j + 2]) != nil else {
+            throw SIPParseError(.malformedValue, reason: "URI: bad %-escape")
+        }
+    }
+
+    @inline(__always) static func scanParamChars(_ p: UnsafePointer<UInt8>, _ s: inout Scanner, _ pred: (UInt8) -> Bool) throws(SIPParseError) -> TextRange {
+        let st = s.i
+        while s.i < s.end {
+            let c = p[s.i]
+            if c == Ch.percent { try checkEscape(p, s.i, s.end); s.i += 3; continue }
+            if !pred(c) { break }
+            s.i += 1
+        }
+        return TextRange(st, s.i)
+    }
+}
+
+/// The parsed form of a URI: only offsets and numbers (no reference), so typed values copy as plain bytes.
+struct RawURI: Sendable {
+    var range: TextRange
+    var scheme: SIPURI.Scheme
+    var schemeRange: TextRange
+    var opaqueRange: TextRange
+    @PackedRange var userRange: TextRange?
+    @PackedRange var passwordRange: TextRange?
+    @PackedRange var hostRange: TextRange?
+    @PackedInt var port: Int?
+    var paramsRange: TextRange
+    @PackedRange var headersRange: TextRange?
+    @PackedRange var transportRange: TextRange?
+    @PackedRange var userParamRange: TextRange?
+    @PackedRange var methodRange: TextRange?
+    @PackedRange var maddrRange: TextRange?
+    @PackedInt var ttl: Int?
+    var lr: Bool
+
+    init(_ p: UnsafePointer<UInt8>, _ range: TextRange) throws(SIPParseError) {
         func fail(_ why: String) -> SIPParseError { SIPParseError(.malformedValue, reason: "URI: \(why)") }
         var s = Scanner(p, range)
         guard let first = s.peek(), isAlpha(first) else { throw fail("no scheme") }
         let schemeRange = s.scan { isAlnum($0) || $0 == 43 || $0 == 45 || $0 == 46 }
         guard s.peekIs(Ch.colon) else { throw fail("no colon after the scheme") }
         s.i += 1
-        self.storage = storage
         self.range = range
         self.schemeRange = schemeRange
         self.opaqueRange = TextRange(s.i, range.upper)
-        var scheme: Scheme = .other
+        var scheme: SIPURI.Scheme = .other
         if equalsLower(p, schemeRange, "sip") { scheme = .sip }
         else if equalsLower(p, schemeRange, "sips") { scheme = .sips }
         else if equalsLower(p, schemeRange, "tel") { scheme = .tel }
@@ -124,7 +161,7 @@ public struct SIPURI: Sendable {
             while j < at {
                 let c = p[j]
                 if c == Ch.colon { colon = j; break }
-                if c == Ch.percent { try Self.checkEscape(p, j, at); j += 3; continue }
+                if c == Ch.percent { try SIPURI.checkEscape(p, j, at); j += 3; continue }
                 guard isUserChar(c) else { throw fail("illegal character in the user part") }
                 j += 1
             }
@@ -135,7 +172,7 @@ public struct SIPURI: Sendable {
                 var q = colon + 1
                 while q < at {
                     let c = p[q]
-                    if c == Ch.percent { try Self.checkEscape(p, q, at); q += 3; continue }
+                    if c == Ch.percent { try SIPURI.checkEscape(p, q, at); q += 3; continue }
                     guard isPasswordChar(c) else { throw fail("illegal character in the password") }
                     q += 1
                 }
@@ -163,12 +200,12 @@ public struct SIPURI: Sendable {
         var maddrRange: TextRange? = nil, ttl: Int? = nil, lr = false
         while s.peekIs(Ch.semi) {
             s.i += 1
-            let name = try Self.scanParamChars(p, &s, isParamChar)
+            let name = try SIPURI.scanParamChars(p, &s, isParamChar)
             guard !name.isEmpty else { throw fail("empty parameter name") }
             var value: TextRange? = nil
             if s.peekIs(Ch.eq) {
                 s.i += 1
-                let v = try Self.scanParamChars(p, &s, isParamChar)
+                let v = try SIPURI.scanParamChars(p, &s, isParamChar)
                 guard !v.isEmpty else { throw fail("empty parameter value") }
                 value = v
             }
@@ -195,10 +232,10 @@ public struct SIPURI: Sendable {
             let hs = s.i
             repeat {
                 if s.peekIs(Ch.amp) { s.i += 1 }
-                let n = try Self.scanParamChars(p, &s, isHeaderChar)
+                let n = try SIPURI.scanParamChars(p, &s, isHeaderChar)
                 guard !n.isEmpty, s.peekIs(Ch.eq) else { throw fail("bad URI header") }
                 s.i += 1
-                _ = try Self.scanParamChars(p, &s, isHeaderChar)
+                _ = try SIPURI.scanParamChars(p, &s, isHeaderChar)
             } while s.peekIs(Ch.amp)
             headersRange = TextRange(hs, s.i)
         } else {
@@ -207,22 +244,6 @@ public struct SIPURI: Sendable {
         guard s.atEnd else { throw fail("unexpected character") }
     }
 
-    @inline(__always) static func checkEscape(_ p: UnsafePointer<UInt8>, _ j: Int, _ end: Int) throws(SIPParseError) {
-        guard j + 2 < end, hexValue(p[j + 1]) != nil, hexValue(p[j + 2]) != nil else {
-            throw SIPParseError(.malformedValue, reason: "URI: bad %-escape")
-        }
-    }
-
-    @inline(__always) static func scanParamChars(_ p: UnsafePointer<UInt8>, _ s: inout Scanner, _ pred: (UInt8) -> Bool) throws(SIPParseError) -> TextRange {
-        let st = s.i
-        while s.i < s.end {
-            let c = p[s.i]
-            if c == Ch.percent { try checkEscape(p, s.i, s.end); s.i += 3; continue }
-            if !pred(c) { break }
-            s.i += 1
-        }
-        return TextRange(st, s.i)
-    }
 }
 
 /// host = hostname / IPv4address / IPv6reference
