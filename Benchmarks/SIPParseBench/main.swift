@@ -49,8 +49,8 @@ func fullParse(_ bytes: [UInt8]) -> Int {
     do {
         let m = try SIPMessage(parsing: bytes)
         let t = try m.parseAll()
-        return m.headers.count &+ t.viaCount &+ Int(t.cseq?.number ?? 0) &+ t.contactCount
-            &+ (t.from?.uri.port ?? 0) &+ (t.contentLength ?? 0)
+        return m.headers.count &+ t.viaCount &+ Int(t.cseqSequence ?? 0) &+ t.contactCount
+            &+ (t.contentLength ?? 0)
     } catch {
         return -1_000_000
     }

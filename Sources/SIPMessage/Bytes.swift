@@ -1,6 +1,19 @@
 // Byte classes of the RFC 3261 §25.1 grammar and the scanner every typed parser uses.
 // Everything here works on offsets into the received bytes: nothing is copied while parsing
 // ("Bytes, not Strings, on hot paths", ARCHITECTURE.md); strings are made when a value is read.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The offset of the first `byte` in [from, to), or nil (libc memchr: vectorized).
+@inline(__always) func find(_ p: UnsafePointer<UInt8>, _ byte: UInt8, _ from: Int, _ to: Int) -> Int? {
+    guard from < to, let q = memchr(p + from, Int32(byte), to - from) else { return nil }
+    return UnsafePointer<UInt8>(q.assumingMemoryBound(to: UInt8.self)) - p
+}
 
 /// A half-open range of offsets into a message's bytes (32-bit: messages are capped at 64 KiB).
 public struct TextRange: Hashable, Sendable {
@@ -32,7 +45,7 @@ public struct TextRange: Hashable, Sendable {
 @inline(__always) func isWSP(_ c: UInt8) -> Bool { c == 32 || c == 9 }
 /// LWS inside a header value: after framing, a CR or LF inside a value is always part of a fold.
 @inline(__always) func isLWS(_ c: UInt8) -> Bool { c == 32 || c == 9 || c == 13 || c == 10 }
-@inline(__always) func lower(_ c: UInt8) -> UInt8 { isAlpha(c) ? c | 0x20 : c }
+@inline(__always) func lower(_ c: UInt8) -> UInt8 { c &- 65 < 26 ? c | 0x20 : c }
 @inline(__always) func hexValue(_ c: UInt8) -> UInt8? {
     if isDigit(c) { return c &- 48 }
     let l = c | 0x20
@@ -67,11 +80,33 @@ let classTableB: StaticString = "\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40
 
 /// Compares the bytes in `range` with a lower-case ASCII literal, ignoring case.
 @inline(__always) func equalsLower(_ p: UnsafePointer<UInt8>, _ r: TextRange, _ literal: StaticString) -> Bool {
+    equalsFolded(p, r, literal)
+}
+
+/// Compares a range with a lower-case ASCII literal ignoring case, eight bytes at a time.
+/// Only bytes with bit 6 set (0x40-0x7F, 0xC0-0xFF) get 0x20 OR-ed in, so exactly the upper-case
+/// letters fold onto the literal's lower-case letters; "-", "/", digits, CR ... must match as they are.
+@inline(__always) func equalsFolded(_ p: UnsafePointer<UInt8>, _ r: TextRange, _ literal: StaticString) -> Bool {
     let n = literal.utf8CodeUnitCount
     guard r.count == n else { return false }
-    let l = literal.utf8Start
-    let base = p + r.lower
-    for k in 0..<n where lower(base[k]) != l[k] { return false }
+    let a = UnsafeRawPointer(p + r.lower)
+    let b = UnsafeRawPointer(literal.utf8Start)
+    var k = 0
+    while k + 8 <= n {
+        let x = a.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+        if x | ((x & 0x4040_4040_4040_4040) >> 1) != b.loadUnaligned(fromByteOffset: k, as: UInt64.self) { return false }
+        k += 8
+    }
+    if k + 4 <= n {
+        let x = a.loadUnaligned(fromByteOffset: k, as: UInt32.self)
+        if x | ((x & 0x4040_4040) >> 1) != b.loadUnaligned(fromByteOffset: k, as: UInt32.self) { return false }
+        k += 4
+    }
+    while k < n {
+        let x = a.load(fromByteOffset: k, as: UInt8.self)
+        if x | ((x & 0x40) >> 1) != b.load(fromByteOffset: k, as: UInt8.self) { return false }
+        k += 1
+    }
     return true
 }
 
@@ -142,6 +177,11 @@ let classTableB: StaticString = "\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40
         guard i < end && p[i] == Ch.dquote else { return nil }
         i += 1
         let s = i
+        // Fast path: the closing quote with no backslash before it.
+        if let q = find(p, Ch.dquote, i, end), find(p, Ch.backslash, i, q) == nil {
+            i = q + 1
+            return TextRange(s, q)
+        }
         while i < end {
             let c = p[i]
             if c == Ch.dquote { let r = TextRange(s, i); i += 1; return r }

@@ -209,91 +209,132 @@ public enum SIPHeaderName: UInt8, Sendable, CaseIterable {
             default: return .extension
             }
         }
-        switch n {
-        case 2:
-            if equalsLower(p, r, "to") { return .to }
-        case 3:
-            if equalsLower(p, r, "via") { return .via }
-        case 4:
-            if equalsLower(p, r, "from") { return .from }
-            if equalsLower(p, r, "cseq") { return .cseq }
-            if equalsLower(p, r, "date") { return .date }
-            if equalsLower(p, r, "rseq") { return .rseq }
-            if equalsLower(p, r, "rack") { return .rack }
-            if equalsLower(p, r, "also") { return .also }
-            if equalsLower(p, r, "path") { return .path }
-        case 5:
-            if equalsLower(p, r, "route") { return .route }
-            if equalsLower(p, r, "allow") { return .allow }
-            if equalsLower(p, r, "event") { return .event }
-        case 6:
-            if equalsLower(p, r, "server") { return .server }
-            if equalsLower(p, r, "accept") { return .accept }
-            if equalsLower(p, r, "min-se") { return .minSE }
-        case 7:
-            if equalsLower(p, r, "call-id") { return .callID }
-            if equalsLower(p, r, "contact") { return .contact }
-            if equalsLower(p, r, "expires") { return .expires }
-            if equalsLower(p, r, "require") { return .require }
-            if equalsLower(p, r, "subject") { return .subject }
-            if equalsLower(p, r, "warning") { return .warning }
-            if equalsLower(p, r, "privacy") { return .privacy }
-        case 8:
-            if equalsLower(p, r, "priority") { return .priority }
-            if equalsLower(p, r, "reply-to") { return .replyTo }
-            if equalsLower(p, r, "refer-to") { return .referTo }
-            if equalsLower(p, r, "replaces") { return .replaces }
-            if equalsLower(p, r, "identity") { return .identity }
-        case 9:
-            if equalsLower(p, r, "supported") { return .supported }
-            if equalsLower(p, r, "call-info") { return .callInfo }
-            if equalsLower(p, r, "timestamp") { return .timestamp }
-            if equalsLower(p, r, "diversion") { return .diversion }
-        case 10:
-            if equalsLower(p, r, "user-agent") { return .userAgent }
-            if equalsLower(p, r, "alert-info") { return .alertInfo }
-            if equalsLower(p, r, "error-info") { return .errorInfo }
-        case 11:
-            if equalsLower(p, r, "unsupported") { return .unsupported }
-            if equalsLower(p, r, "in-reply-to") { return .inReplyTo }
-            if equalsLower(p, r, "min-expires") { return .minExpires }
-            if equalsLower(p, r, "retry-after") { return .retryAfter }
-            if equalsLower(p, r, "referred-by") { return .referredBy }
-        case 12:
-            if equalsLower(p, r, "max-forwards") { return .maxForwards }
-            if equalsLower(p, r, "content-type") { return .contentType }
-            if equalsLower(p, r, "record-route") { return .recordRoute }
-            if equalsLower(p, r, "allow-events") { return .allowEvents }
-            if equalsLower(p, r, "mime-version") { return .mimeVersion }
-            if equalsLower(p, r, "organization") { return .organization }
-            if equalsLower(p, r, "requested-by") { return .requestedBy }
-        case 13:
-            if equalsLower(p, r, "authorization") { return .authorization }
-            if equalsLower(p, r, "proxy-require") { return .proxyRequire }
-            if equalsLower(p, r, "identity-info") { return .identityInfo }
-            if equalsLower(p, r, "service-route") { return .serviceRoute }
-        case 14:
-            if equalsLower(p, r, "content-length") { return .contentLength }
-            if equalsLower(p, r, "accept-contact") { return .acceptContact }
-            if equalsLower(p, r, "reject-contact") { return .rejectContact }
-        case 15:
-            if equalsLower(p, r, "accept-encoding") { return .acceptEncoding }
-            if equalsLower(p, r, "accept-language") { return .acceptLanguage }
-            if equalsLower(p, r, "session-expires") { return .sessionExpires }
-            if equalsLower(p, r, "remote-party-id") { return .remotePartyID }
-        case 16:
-            if equalsLower(p, r, "content-encoding") { return .contentEncoding }
-            if equalsLower(p, r, "www-authenticate") { return .wwwAuthenticate }
-            if equalsLower(p, r, "content-language") { return .contentLanguage }
-        case 18:
-            if equalsLower(p, r, "proxy-authenticate") { return .proxyAuthenticate }
-            if equalsLower(p, r, "subscription-state") { return .subscriptionState }
-        case 19:
-            if equalsLower(p, r, "proxy-authorization") { return .proxyAuthorization }
-            if equalsLower(p, r, "content-disposition") { return .contentDisposition }
-            if equalsLower(p, r, "request-disposition") { return .requestDisposition }
-            if equalsLower(p, r, "authentication-info") { return .authenticationInfo }
-            if equalsLower(p, r, "p-asserted-identity") { return .pAssertedIdentity }
+        // Dispatch on length and first letter, then one comparison.
+        switch (n, lower(p[r.lower])) {
+        case (2, 116):  // t
+            if equalsFolded(p, r, "to") { return .to }
+        case (3, 118):  // v
+            if equalsFolded(p, r, "via") { return .via }
+        case (4, 97):  // a
+            if equalsFolded(p, r, "also") { return .also }
+        case (4, 99):  // c
+            if equalsFolded(p, r, "cseq") { return .cseq }
+        case (4, 100):  // d
+            if equalsFolded(p, r, "date") { return .date }
+        case (4, 102):  // f
+            if equalsFolded(p, r, "from") { return .from }
+        case (4, 112):  // p
+            if equalsFolded(p, r, "path") { return .path }
+        case (4, 114):  // r
+            if equalsFolded(p, r, "rseq") { return .rseq }
+            if equalsFolded(p, r, "rack") { return .rack }
+        case (5, 97):  // a
+            if equalsFolded(p, r, "allow") { return .allow }
+        case (5, 101):  // e
+            if equalsFolded(p, r, "event") { return .event }
+        case (5, 114):  // r
+            if equalsFolded(p, r, "route") { return .route }
+        case (6, 97):  // a
+            if equalsFolded(p, r, "accept") { return .accept }
+        case (6, 109):  // m
+            if equalsFolded(p, r, "min-se") { return .minSE }
+        case (6, 115):  // s
+            if equalsFolded(p, r, "server") { return .server }
+        case (7, 99):  // c
+            if equalsFolded(p, r, "call-id") { return .callID }
+            if equalsFolded(p, r, "contact") { return .contact }
+        case (7, 101):  // e
+            if equalsFolded(p, r, "expires") { return .expires }
+        case (7, 112):  // p
+            if equalsFolded(p, r, "privacy") { return .privacy }
+        case (7, 114):  // r
+            if equalsFolded(p, r, "require") { return .require }
+        case (7, 115):  // s
+            if equalsFolded(p, r, "subject") { return .subject }
+        case (7, 119):  // w
+            if equalsFolded(p, r, "warning") { return .warning }
+        case (8, 105):  // i
+            if equalsFolded(p, r, "identity") { return .identity }
+        case (8, 112):  // p
+            if equalsFolded(p, r, "priority") { return .priority }
+        case (8, 114):  // r
+            if equalsFolded(p, r, "reply-to") { return .replyTo }
+            if equalsFolded(p, r, "refer-to") { return .referTo }
+            if equalsFolded(p, r, "replaces") { return .replaces }
+        case (9, 99):  // c
+            if equalsFolded(p, r, "call-info") { return .callInfo }
+        case (9, 100):  // d
+            if equalsFolded(p, r, "diversion") { return .diversion }
+        case (9, 115):  // s
+            if equalsFolded(p, r, "supported") { return .supported }
+        case (9, 116):  // t
+            if equalsFolded(p, r, "timestamp") { return .timestamp }
+        case (10, 97):  // a
+            if equalsFolded(p, r, "alert-info") { return .alertInfo }
+        case (10, 101):  // e
+            if equalsFolded(p, r, "error-info") { return .errorInfo }
+        case (10, 117):  // u
+            if equalsFolded(p, r, "user-agent") { return .userAgent }
+        case (11, 105):  // i
+            if equalsFolded(p, r, "in-reply-to") { return .inReplyTo }
+        case (11, 109):  // m
+            if equalsFolded(p, r, "min-expires") { return .minExpires }
+        case (11, 114):  // r
+            if equalsFolded(p, r, "retry-after") { return .retryAfter }
+            if equalsFolded(p, r, "referred-by") { return .referredBy }
+        case (11, 117):  // u
+            if equalsFolded(p, r, "unsupported") { return .unsupported }
+        case (12, 97):  // a
+            if equalsFolded(p, r, "allow-events") { return .allowEvents }
+        case (12, 99):  // c
+            if equalsFolded(p, r, "content-type") { return .contentType }
+        case (12, 109):  // m
+            if equalsFolded(p, r, "max-forwards") { return .maxForwards }
+            if equalsFolded(p, r, "mime-version") { return .mimeVersion }
+        case (12, 111):  // o
+            if equalsFolded(p, r, "organization") { return .organization }
+        case (12, 114):  // r
+            if equalsFolded(p, r, "record-route") { return .recordRoute }
+            if equalsFolded(p, r, "requested-by") { return .requestedBy }
+        case (13, 97):  // a
+            if equalsFolded(p, r, "authorization") { return .authorization }
+        case (13, 105):  // i
+            if equalsFolded(p, r, "identity-info") { return .identityInfo }
+        case (13, 112):  // p
+            if equalsFolded(p, r, "proxy-require") { return .proxyRequire }
+        case (13, 115):  // s
+            if equalsFolded(p, r, "service-route") { return .serviceRoute }
+        case (14, 97):  // a
+            if equalsFolded(p, r, "accept-contact") { return .acceptContact }
+        case (14, 99):  // c
+            if equalsFolded(p, r, "content-length") { return .contentLength }
+        case (14, 114):  // r
+            if equalsFolded(p, r, "reject-contact") { return .rejectContact }
+        case (15, 97):  // a
+            if equalsFolded(p, r, "accept-encoding") { return .acceptEncoding }
+            if equalsFolded(p, r, "accept-language") { return .acceptLanguage }
+        case (15, 114):  // r
+            if equalsFolded(p, r, "remote-party-id") { return .remotePartyID }
+        case (15, 115):  // s
+            if equalsFolded(p, r, "session-expires") { return .sessionExpires }
+        case (16, 99):  // c
+            if equalsFolded(p, r, "content-encoding") { return .contentEncoding }
+            if equalsFolded(p, r, "content-language") { return .contentLanguage }
+        case (16, 119):  // w
+            if equalsFolded(p, r, "www-authenticate") { return .wwwAuthenticate }
+        case (18, 112):  // p
+            if equalsFolded(p, r, "proxy-authenticate") { return .proxyAuthenticate }
+        case (18, 115):  // s
+            if equalsFolded(p, r, "subscription-state") { return .subscriptionState }
+        case (19, 97):  // a
+            if equalsFolded(p, r, "authentication-info") { return .authenticationInfo }
+        case (19, 99):  // c
+            if equalsFolded(p, r, "content-disposition") { return .contentDisposition }
+        case (19, 112):  // p
+            if equalsFolded(p, r, "proxy-authorization") { return .proxyAuthorization }
+            if equalsFolded(p, r, "p-asserted-identity") { return .pAssertedIdentity }
+        case (19, 114):  // r
+            if equalsFolded(p, r, "request-disposition") { return .requestDisposition }
         default: break
         }
         return .extension

@@ -54,7 +54,7 @@ struct RawVia: Sendable {
         guard s.consume(Ch.slash) else { throw fail("no '/' after the protocol version") }
         s.skipLWS()
         guard let transport = s.token() else { throw fail("no transport") }
-        guard equalsLower(p, name, "sip"), equalsExact(p, version, "2.0") else { throw fail("not SIP/2.0") }
+        guard equalsFolded(p, name, "sip"), equalsExact(p, version, "2.0") else { throw fail("not SIP/2.0") }
         // LWS sent-by; sent-by = host [ COLON port ]
         s.skipLWS()
         guard let host = parseHost(&s) else { throw fail("bad sent-by host") }
@@ -72,13 +72,13 @@ struct RawVia: Sendable {
         do throws(SIPParseError) {
             try scanGenericParams(p, &s) { (n, v, _) throws(SIPParseError) in
                 switch n.count {
-                case 6 where equalsLower(p, n, "branch"):
+                case 6 where equalsFolded(p, n, "branch"):
                     guard let v else { throw fail("branch without value") }
                     branch = v
-                case 8 where equalsLower(p, n, "received"):
+                case 8 where equalsFolded(p, n, "received"):
                     guard let v else { throw fail("received without value") }
                     received = v
-                case 5 where equalsLower(p, n, "rport"):
+                case 5 where equalsFolded(p, n, "rport"):
                     if let v {
                         var t = Scanner(p, v)
                         guard let n = t.number(max: 65535), t.atEnd else { throw fail("bad rport") }
@@ -86,8 +86,8 @@ struct RawVia: Sendable {
                     } else {
                         rport = .requested
                     }
-                case 5 where equalsLower(p, n, "maddr"): maddr = v
-                case 3 where equalsLower(p, n, "ttl"):
+                case 5 where equalsFolded(p, n, "maddr"): maddr = v
+                case 3 where equalsFolded(p, n, "ttl"):
                     guard let v else { throw fail("ttl without value") }
                     var t = Scanner(p, v)
                     guard let n = t.number(max: 255), t.atEnd else { throw fail("ttl out of range") }
@@ -154,13 +154,31 @@ public struct SIPMediaType: Sendable {
 /// A comma-separated token list: Allow, Supported, Require, Proxy-Require, Unsupported ...
 public struct SIPTokenList: Sendable {
     public let storage: [UInt8]
-    let ranges: [TextRange]
-    public var tokens: [String] { ranges.map { storage.string($0) } }
-    public var count: Int { ranges.count }
+    /// The value range of the first header line, then of any further lines (validated at parse).
+    let first: TextRange
+    var rest: [TextRange] = []
+    /// The number of tokens across all lines.
+    public internal(set) var count: Int
+
+    init(storage: [UInt8], first: TextRange, count: Int) { self.storage = storage; self.first = first; self.count = count }
+
+    /// The tokens as written, re-read from the validated ranges.
+    public var tokens: [String] {
+        var out: [String] = []
+        storage.withUnsafeBufferPointer { b in
+            guard let p = b.baseAddress else { return }
+            for r in [first] + rest {
+                var ranges: [TextRange] = []
+                _ = try? SIPMessage.parseTokens(p, r, into: &ranges)
+                out += ranges.map { storage.string($0) }
+            }
+        }
+        return out
+    }
     /// Case-insensitive membership (option tags and methods compare as tokens).
     public func contains(_ token: String) -> Bool {
         let want = token.lowercased()
-        return ranges.contains { storage.string($0).lowercased() == want }
+        return tokens.contains { $0.lowercased() == want }
     }
 }
 

@@ -27,6 +27,8 @@ public struct SIPTypedHeaders: Sendable {
     public var to: SIPNameAddr? { rawTo.map { SIPNameAddr(storage, $0) } }
     public var callID: String? { callIDRange.map { storage.string($0) } }
     public var cseq: SIPCSeq? { cseqMethod.map { SIPCSeq(number: cseqNumber, method: storage.string($0)) } }
+    /// The CSeq number without making the method string.
+    public var cseqSequence: UInt32? { cseqMethod == nil ? nil : cseqNumber }
     public internal(set) var maxForwards: Int?
     public internal(set) var expires: UInt32?
     public internal(set) var minExpires: UInt32?
@@ -148,15 +150,13 @@ extension SIPMessage {
     }
     /// A token-list header (Allow, Supported, Require, Proxy-Require, Unsupported, Allow-Events ...) across its lines.
     public func tokenList(_ name: SIPHeaderName) throws(SIPParseError) -> SIPTokenList? {
-        var ranges: [TextRange] = []
-        var found = false
+        var list: SIPTokenList? = nil
         try withPointer { p throws(SIPParseError) in
             for f in headers where f.name == name {
-                found = true
-                do throws(SIPParseError) { try Self.parseTokens(p, f.valueRange, into: &ranges) } catch { throw tag(error, name) }
+                do throws(SIPParseError) { try Self.appendTokens(bytes, p, f.valueRange, &list) } catch { throw tag(error, name) }
             }
         }
-        return found ? SIPTokenList(storage: bytes, ranges: ranges) : nil
+        return list
     }
     public func event() throws(SIPParseError) -> SIPTokenWithParams? { try parseAll(only: .event).event }
     public func subscriptionState() throws(SIPParseError) -> SIPTokenWithParams? { try parseAll(only: .subscriptionState).subscriptionState }
@@ -304,14 +304,32 @@ extension SIPMessage {
     }
 
     static func appendTokens(_ storage: [UInt8], _ p: UnsafePointer<UInt8>, _ r: TextRange, _ list: inout SIPTokenList?) throws(SIPParseError) {
-        var ranges = list?.ranges ?? []
-        try parseTokens(p, r, into: &ranges)
-        list = SIPTokenList(storage: storage, ranges: ranges)
+        let n = try countTokens(p, r)
+        if list == nil {
+            list = SIPTokenList(storage: storage, first: r, count: n)
+        } else {
+            list?.rest.append(r)
+            list?.count += n
+        }
+    }
+
+    /// Validates a comma-separated token list and counts its tokens (nothing is stored).
+    static func countTokens(_ p: UnsafePointer<UInt8>, _ r: TextRange) throws(SIPParseError) -> Int {
+        var s = Scanner(p, r)
+        var n = 0
+        s.skipLWS()
+        while !s.atEnd {
+            guard s.token() != nil else { throw SIPParseError(.malformedHeader, reason: "not a token list") }
+            n += 1
+            if s.consume(Ch.comma) { s.skipLWS(); continue }
+            s.skipLWS()
+            guard s.atEnd else { throw SIPParseError(.malformedHeader, reason: "expected ',' between tokens") }
+        }
+        return n
     }
 
     static func parseTokens(_ p: UnsafePointer<UInt8>, _ r: TextRange, into out: inout [TextRange]) throws(SIPParseError) {
         var s = Scanner(p, r)
-        out.reserveCapacity(out.count + 16)
         s.skipLWS()
         while !s.atEnd {
             guard let tok = s.token() else { throw SIPParseError(.malformedHeader, reason: "not a token list") }

@@ -205,34 +205,41 @@ func parseIndex(_ p: UnsafePointer<UInt8>, _ n: Int, transport: SIPMessage.Trans
         if p[i] == Ch.lf { i += 1; sawEnd = true; break }
         if p[i] == Ch.cr && i + 1 < n && p[i + 1] == Ch.lf { i += 2; sawEnd = true; break }
         // header-name HCOLON: HCOLON = *( SP / HTAB ) ":" SWS
+        // The name ends at the line's first colon (trailing SP/HT trimmed); a known name matched
+        // by comparison is a token, any other is checked byte by byte.
         let nameStart = i
-        while i < n && isTokenChar(p[i]) { i += 1 }
-        let nameRange = TextRange(nameStart, i)
+        guard let (firstLineEnd, firstNext) = lineEnd(p, i, n) else {
+            throw SIPParseError(.missingEmptyLine, reason: "the header section does not end with an empty line", isResponse: isResponse)
+        }
+        guard let colon = find(p, Ch.colon, i, firstLineEnd) else {
+            throw SIPParseError(.malformedHeader, reason: "a header line has no colon", isResponse: isResponse)
+        }
+        var nameEnd = colon
+        while nameEnd > nameStart && isWSP(p[nameEnd - 1]) { nameEnd -= 1 }
+        let nameRange = TextRange(nameStart, nameEnd)
         if nameRange.isEmpty {
             throw SIPParseError(.malformedHeader, reason: "a header line does not start with a header name", isResponse: isResponse)
         }
-        while i < n && isWSP(p[i]) { i += 1 }
-        guard i < n && p[i] == Ch.colon else {
-            throw SIPParseError(.malformedHeader, header: String(decoding: UnsafeBufferPointer(start: p + nameStart, count: nameRange.count), as: UTF8.self),
-                                reason: "no colon after the header name", isResponse: isResponse)
+        let name = SIPHeaderName.lookup(p, nameRange)
+        if name == .extension {
+            for k in nameStart..<nameEnd where !isTokenChar(p[k]) {
+                throw SIPParseError(.malformedHeader, reason: "the header name is not a token", isResponse: isResponse)
+            }
         }
-        i += 1
+        i = colon + 1
         // The value runs to the CRLF that is not followed by SP/HT (folding, §7.3.1).
         var valueStart = i
-        var valueEnd = i
-        var lineDone = false
-        while !lineDone {
+        var valueEnd = firstLineEnd
+        i = firstNext
+        while i < n && isWSP(p[i]) {
             guard let (e, nx) = lineEnd(p, i, n) else {
                 throw SIPParseError(.missingEmptyLine, reason: "the header section does not end with an empty line", isResponse: isResponse)
             }
             valueEnd = e
             i = nx
-            if i < n && isWSP(p[i]) { continue }
-            lineDone = true
         }
         while valueStart < valueEnd && isLWS(p[valueStart]) { valueStart += 1 }
         while valueEnd > valueStart && isLWS(p[valueEnd - 1]) { valueEnd -= 1 }
-        let name = SIPHeaderName.lookup(p, nameRange)
         let valueRange = TextRange(valueStart, valueEnd)
         if name == .contentLength {
             var s = Scanner(p, valueRange)

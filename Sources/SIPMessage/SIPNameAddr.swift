@@ -137,8 +137,8 @@ struct RawNameAddr: Sendable {
         let uriStart = s.i
         if angle {
             // No LWS inside the brackets (RFC 4475 §3.1.2.14).
-            while s.i < s.end && p[s.i] != Ch.gt { s.i += 1 }
-            guard s.i < s.end else { throw fail("no '>' closing the address") }
+            guard let gt = find(p, Ch.gt, s.i, s.end) else { throw fail("no '>' closing the address") }
+            s.i = gt
             uri = try RawURI(p, TextRange(uriStart, s.i))
             s.i += 1
         } else {
@@ -160,17 +160,17 @@ struct RawNameAddr: Sendable {
         var tag: TextRange? = nil, expires: UInt32? = nil, q: TextRange? = nil
         try scanGenericParams(p, &s) { (n, v, _) throws(SIPParseError) in
             switch n.count {
-            case 3 where equalsLower(p, n, "tag"):
+            case 3 where equalsFolded(p, n, "tag"):
                 guard let v else { throw SIPParseError(.malformedValue, reason: "tag without value") }
                 tag = v
-            case 7 where equalsLower(p, n, "expires"):
+            case 7 where equalsFolded(p, n, "expires"):
                 guard let v else { throw SIPParseError(.malformedValue, reason: "expires without value") }
                 var t = Scanner(p, v)
                 guard let e = t.number(max: UInt64(UInt32.max)), t.atEnd else {
                     throw SIPParseError(.malformedValue, reason: "expires parameter out of range")
                 }
                 expires = UInt32(e)
-            case 1 where equalsLower(p, n, "q"): q = v
+            case 1 where equalsFolded(p, n, "q"): q = v
             default: break
             }
         }

@@ -152,10 +152,7 @@ struct RawURI: Sendable {
             return
         }
         // userinfo = ( user / telephone-subscriber ) [ ":" password ] "@"; '@' appears nowhere else.
-        var at = -1
-        var k = s.i
-        while k < range.upper { if p[k] == Ch.at { at = k; break }; k += 1 }
-        if at >= 0 {
+        if let at = find(p, Ch.at, s.i, range.upper) {
             var colon = -1
             var j = s.i
             while j < at {
@@ -210,16 +207,16 @@ struct RawURI: Sendable {
                 value = v
             }
             switch name.count {
-            case 2 where equalsLower(p, name, "lr"): lr = true
-            case 3 where equalsLower(p, name, "ttl"):
+            case 2 where equalsFolded(p, name, "lr"): lr = true
+            case 3 where equalsFolded(p, name, "ttl"):
                 guard let v = value else { throw fail("ttl without value") }
                 var t = Scanner(p, v)
                 guard let n = t.number(max: 255), t.atEnd else { throw fail("ttl out of range") }
                 ttl = Int(n)
-            case 4 where equalsLower(p, name, "user"): userParamRange = value
-            case 5 where equalsLower(p, name, "maddr"): maddrRange = value
-            case 6 where equalsLower(p, name, "method"): methodRange = value
-            case 9 where equalsLower(p, name, "transport"): transportRange = value
+            case 4 where equalsFolded(p, name, "user"): userParamRange = value
+            case 5 where equalsFolded(p, name, "maddr"): maddrRange = value
+            case 6 where equalsFolded(p, name, "method"): methodRange = value
+            case 9 where equalsFolded(p, name, "transport"): transportRange = value
             default: break
             }
         }
