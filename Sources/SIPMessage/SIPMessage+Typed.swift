@@ -212,22 +212,31 @@ extension SIPMessage {
             }
             return v
         }
+        func once(_ seen: Bool) throws(SIPParseError) {
+            // RFC 3261 §7.3.1: these headers carry one value; RFC 4475 §3.3.8 (multi01) answers 400.
+            if seen { throw SIPParseError(.malformedHeader, reason: "appears more than once") }
+        }
         switch f.name {
         case .via: try Self.parseVias(p, r, into: &t.rawVias)
         case .from, .to:
+            try once(f.name == .from ? t.rawFrom != nil : t.rawTo != nil)
             var s = Scanner(p, r)
             let a = try RawNameAddr(p, &s)
             s.skipLWS()
             guard s.atEnd else { throw SIPParseError(.malformedHeader, reason: "unexpected text after the address") }
             if f.name == .from { t.rawFrom = a } else { t.rawTo = a }
         case .callID:
+            try once(t.callIDRange != nil)
             try Self.checkCallID(p, r)
             t.callIDRange = r
         case .cseq:
+            try once(t.cseqMethod != nil)
             let (n, m) = try SIPCSeq.parse(p, r)
             t.cseqNumber = n
             t.cseqMethod = m
-        case .maxForwards: t.maxForwards = Int(try num(255))
+        case .maxForwards:
+            try once(t.maxForwards != nil)
+            t.maxForwards = Int(try num(255))
         case .expires: t.expires = UInt32(try num(UInt64(UInt32.max)))
         case .minExpires: t.minExpires = UInt32(try num(UInt64(UInt32.max)))
         case .retryAfter:
@@ -239,6 +248,7 @@ extension SIPMessage {
             t.retryAfter = UInt32(v)
         case .contentLength: t.contentLength = Int(try num(UInt64(Int32.max)))
         case .contentType:
+            try once(t.contentType != nil)
             var s = Scanner(p, r)
             let m = try SIPMediaType(bytes, p, &s, header: "Content-Type")
             s.skipLWS()

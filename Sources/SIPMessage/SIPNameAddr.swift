@@ -137,6 +137,8 @@ struct RawNameAddr: Sendable {
         let uriStart = s.i
         if angle {
             // No LWS inside the brackets (RFC 4475 §3.1.2.14).
+            // No LWS inside the brackets (RFC 4475 §3.1.2.14).
+            if s.i < s.end && isLWS(p[s.i]) { throw fail("white space after '<'") }
             guard let gt = find(p, Ch.gt, s.i, s.end) else { throw fail("no '>' closing the address") }
             s.i = gt
             uri = try RawURI(p, TextRange(uriStart, s.i))

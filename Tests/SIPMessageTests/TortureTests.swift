@@ -314,7 +314,7 @@ let invalidCases: [InvalidCase] = [
 /// backward compatibility) parse without crashing; most are valid syntax.
 @Suite struct TortureOtherTests {
     static let syntacticallyValid = ["badbranch", "insuf", "unkscm", "novelsc", "unksm2", "bext01", "invut", "regaut01",
-                                     "multi01", "bcast", "zeromf", "cparam01", "cparam02", "regescrt", "sdp01", "inv2543"]
+                                     "bcast", "zeromf", "cparam01", "cparam02", "regescrt", "sdp01", "inv2543"]
 
     @Test(arguments: syntacticallyValid)
     func parses(_ name: String) {
@@ -333,6 +333,23 @@ let invalidCases: [InvalidCase] = [
         guard let b = SharedFiles.torture("mcl01") else { return }
         do { _ = try receive(b); Issue.record("mcl01 accepted") } catch {
             #expect(error.kind == .invalidContentLength)
+            #expect(rejectionStatus(error) == 400)
+        }
+    }
+
+    // §3.3.8 Multiple values in single-value required fields (multi01): "respond with 400".
+    @Test func multi01_duplicateSingleValueHeaders() {
+        guard let b = SharedFiles.torture("multi01") else { return }
+        do { _ = try receive(b); Issue.record("multi01 accepted") } catch {
+            #expect(rejectionStatus(error) == 400)
+        }
+    }
+
+    // §3.3.1 Missing required header fields (insuf: no To, From, Call-ID, Max-Forwards): 400.
+    @Test func insuf_missingHeaders() {
+        guard let b = SharedFiles.torture("insuf") else { return }
+        do { _ = try receive(b); Issue.record("insuf accepted") } catch {
+            #expect(error.kind == .missingHeader)
             #expect(rejectionStatus(error) == 400)
         }
     }
@@ -360,7 +377,7 @@ let invalidCases: [InvalidCase] = [
         }
         let valid = ["wsinv", "intmeth", "esc01", "escnull", "esc02", "lwsdisp", "longreq", "dblreq", "semiuri",
                      "transports", "mpart01", "unreason", "noreason"]
-        let known = Set(valid + invalidCases.map(\.file) + Self.syntacticallyValid + ["mcl01"])
+        let known = Set(valid + invalidCases.map(\.file) + Self.syntacticallyValid + ["mcl01", "multi01"])
         #expect(Set(names) == known)
         #expect(names.count == 49)
     }
