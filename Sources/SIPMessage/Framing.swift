@@ -44,21 +44,22 @@ extension SIPMessage {
         var contentLength: Int? = nil
         var line = i
         while line < headerEnd {
-            guard let (e, nx) = lineEnd(p, line, headerEnd) else { break }
+            guard var (e, nx) = lineEnd(p, line, headerEnd) else { break }
+            // A folded value continues on lines starting with SP/HT (RFC 3261 §7.3.1).
+            while nx < headerEnd && isWSP(p[nx]), let (e2, nx2) = lineEnd(p, nx, headerEnd) { e = e2; nx = nx2 }
             var s = Scanner(p, line, e)
-            if let name = s.token() {
-                let known = SIPHeaderName.lookup(p, name)
-                if known == .contentLength {
-                    s.skipWSP()
-                    guard s.peekIs(Ch.colon) else { break }
+            if let name = s.token(), SIPHeaderName.lookup(p, name) == .contentLength {
+                s.skipWSP()
+                if s.peekIs(Ch.colon) {
                     s.i += 1
-                    s.skipWSP()
-                    guard let v = s.number(max: UInt64(Int32.max)) else {
+                    s.skipLWS()
+                    let v = s.number(max: UInt64(Int32.max))
+                    s.skipLWS()
+                    guard let v, s.atEnd else {
                         return .invalid(SIPParseError(.invalidContentLength, header: "Content-Length", reason: "not a non-negative decimal number"))
                     }
-                    s.skipWSP()
-                    guard s.atEnd else {
-                        return .invalid(SIPParseError(.invalidContentLength, header: "Content-Length", reason: "not a non-negative decimal number"))
+                    if let prior = contentLength, prior != Int(v) {
+                        return .invalid(SIPParseError(.invalidContentLength, header: "Content-Length", reason: "two different values"))
                     }
                     contentLength = Int(v)
                 }

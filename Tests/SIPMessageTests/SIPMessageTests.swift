@@ -109,6 +109,13 @@ v=0\r
         #expect(e.kind == .messageTooLarge)
     }
 
+    @Test func foldedAndCompactContentLength() {
+        let b = Array("OPTIONS sip:a@b SIP/2.0\r\nContent-Length:\r\n  3\r\n\r\nabcOPTIONS".utf8)
+        #expect(SIPMessage.frame(b) == .complete(length: b.count - 7))
+        let c = Array("OPTIONS sip:a@b SIP/2.0\r\nl: 2\r\n\r\nab".utf8)
+        #expect(SIPMessage.frame(c) == .complete(length: c.count))
+    }
+
     @Test func missingContentLengthOnStream() {
         guard case .invalid = SIPMessage.frame(Array("OPTIONS sip:a@b SIP/2.0\r\nTo: x\r\n\r\n".utf8)) else { Issue.record("framed"); return }
     }
