@@ -34,6 +34,7 @@ bench: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS)
 	scripts/bench-boot.py $$($(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path)/deskphoned $(PROVISION) 30
 	scripts/bench-cli.py $$($(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path) 8 200
+	$$($(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path)/sip-parse-bench ../shared/bench/sip-corpus 3
 
 clean:
 	rm -rf .build $(FLASH)

@@ -22,6 +22,10 @@ let package = Package(
             name: "Diagnostics",
             dependencies: [.product(name: "Logging", package: "swift-log")]
         ),
+        // bytes <-> SIP messages: parser, serializer, typed headers, URIs. No I/O, no dependencies.
+        .target(name: "SIPMessage"),
+        // The parse benchmark (TARGETS.md): full parse of ../shared/bench/sip-corpus/.
+        .executableTarget(name: "sip-parse-bench", dependencies: ["SIPMessage"], path: "Benchmarks/SIPParseBench"),
         // Time zones, DST rules, display formats, SNTP (GUIDE.md §6). The rules and the SNTP
         // client are sans-I/O; SNTPService is the thin NIO adapter.
         .target(
@@ -119,6 +123,7 @@ let package = Package(
         ),
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork"]),
         .testTarget(name: "SIPStackTests", dependencies: ["SIPStack", "TestKit"]),
+        .testTarget(name: "SIPMessageTests", dependencies: ["SIPMessage"]),
         .testTarget(
             name: "PhoneClockTests",
             dependencies: [
