@@ -55,7 +55,13 @@ let package = Package(
         // SIP transports, transactions, dialogs, digest authentication, server location.
         .target(
             name: "SIPStack",
-            dependencies: ["CAres", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "CAres", "SIPMessage", "Diagnostics",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // libedit (libedit-dev) for the serial console's line editing.
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
