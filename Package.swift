@@ -60,10 +60,20 @@ let package = Package(
             dependencies: ["Console", "Phone", "Provisioning", "Diagnostics", "HostNetwork"],
             path: "Commands"
         ),
+        // deskphoned's options and daemon config file, declared once: the daemon parses them and
+        // `deskphone man deskphoned.8` documents them.
+        .target(
+            name: "DaemonOptions",
+            dependencies: [
+                "Provisioning", "Console",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "deskphoned",
             dependencies: [
-                "Provisioning", "Diagnostics", "Console", "Commands", "Phone",
+                "Provisioning", "Diagnostics", "Console", "Commands", "Phone", "DaemonOptions",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
