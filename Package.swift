@@ -84,7 +84,8 @@ let package = Package(
         .executableTarget(
             name: "deskphone",
             dependencies: [
-                "Provisioning",
+                // The man pages (`deskphone man`) are generated from these modules' declarations.
+                "Provisioning", "PhoneClock", "Commands", "Console", "Phone", "DaemonOptions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -107,6 +108,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork"]),
+        // The generated man pages cover every parameter and command, and man renders them cleanly.
+        .testTarget(
+            name: "ManPageTests",
+            dependencies: ["deskphone", "Commands", "Console", "Phone", "Provisioning", "DaemonOptions"]
+        ),
         .testTarget(
             name: "CLIAcceptanceTests",
             dependencies: ["TestKit", "Commands", "Console", "Phone", "Provisioning"]
