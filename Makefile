@@ -7,13 +7,16 @@ PROVISION    ?= examples/tftpboot
 FLASH        ?= flash
 TELNET       ?= 127.0.0.1:2323
 
-.PHONY: run test bench build deps test-deps clean
+.PHONY: run test bench build deps test-deps deb-deps deb deb-test clean
 
 deps:
 	@scripts/install-deps.sh build
 
 test-deps:
 	@scripts/install-deps.sh test
+
+deb-deps:
+	@scripts/install-deps.sh deb
 
 build: deps
 	$(SWIFT) build $(SWIFT_FLAGS)
@@ -36,5 +39,15 @@ bench: deps
 	scripts/bench-cli.py $$($(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path) 8 200
 	$$($(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path)/sip-parse-bench ../shared/bench/sip-corpus 3
 
+## make deb: the Debian package dist/deskphone_<version>_<arch>.deb (release build with the
+## static Swift stdlib in .build-static, man pages from `deskphone man`, lintian).
+deb: deb-deps
+	SWIFT=$(SWIFT) Packaging/build-deb.sh
+
+## make deb-test: install, run, purge the package in a Debian 12 root (as root; the root is
+## debootstrapped into .build-debroot/ on the first run and reused).
+deb-test: deb
+	Packaging/install-test.sh
+
 clean:
-	rm -rf .build $(FLASH)
+	rm -rf .build .build-static dist $(FLASH)

@@ -91,10 +91,20 @@ let package = Package(
             dependencies: ["Console", "Phone", "PhoneClock", "Provisioning", "Diagnostics", "HostNetwork"],
             path: "Commands"
         ),
+        // deskphoned's options and daemon config file, declared once: the daemon parses them and
+        // `deskphone man deskphoned.8` documents them.
+        .target(
+            name: "DaemonOptions",
+            dependencies: [
+                "Provisioning", "Console",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "deskphoned",
             dependencies: [
-                "Provisioning", "Diagnostics", "Console", "Commands", "Phone",
+                "Provisioning", "Diagnostics", "Console", "Commands", "Phone", "DaemonOptions",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -105,7 +115,8 @@ let package = Package(
         .executableTarget(
             name: "deskphone",
             dependencies: [
-                "Provisioning",
+                // The man pages (`deskphone man`) are generated from these modules' declarations.
+                "Provisioning", "PhoneClock", "Commands", "Console", "Phone", "DaemonOptions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -138,6 +149,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
+        ),
+        // The generated man pages cover every parameter and command, and man renders them cleanly.
+        .testTarget(
+            name: "ManPageTests",
+            dependencies: ["deskphone", "Commands", "Console", "Phone", "Provisioning", "DaemonOptions"]
         ),
         .testTarget(
             name: "CLIAcceptanceTests",

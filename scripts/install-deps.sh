@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that building, running and testing Deskphone need.
 # Idempotent: does nothing when every package is already installed.
-# Usage: scripts/install-deps.sh [build|test]
+# Usage: scripts/install-deps.sh [build|test|deb]
 set -euo pipefail
 
 build_pkgs=(pkg-config libedit-dev libc-ares-dev)
 # Peers and tools the tests start on loopback (see Tests/Peers/).
-test_pkgs=(tftpd-hpa iproute2 telnet expect dnsmasq chrony)
+test_pkgs=(tftpd-hpa iproute2 telnet expect dnsmasq chrony man-db)
+# Building the .deb (make deb) and its install test in a Debian 12 root (make deb-test):
+# dpkg-deb, lintian, objdump/strip, man (renders the generated pages), debootstrap, and
+# systemd-analyze for checking the unit file.
+deb_pkgs=(dpkg-dev lintian binutils man-db debootstrap systemd util-linux passwd xz-utils)
 
 want=("${build_pkgs[@]}")
-if [ "${1:-build}" = test ]; then want+=("${test_pkgs[@]}"); fi
+case "${1:-build}" in
+  build) ;;
+  test) want+=("${test_pkgs[@]}") ;;
+  deb) want+=("${deb_pkgs[@]}") ;;
+  *) echo "usage: $0 [build|test|deb]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

@@ -1,9 +1,11 @@
 import ArgumentParser
+import Provisioning
 
 @main
 struct Deskphone: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deskphone",
         abstract: "Operator tool for Deskphone phones.",
-        subcommands: [CheckConfig.self, CLICommand.self, Parameters.self])
+        version: DeskphoneVersion.version,
+        subcommands: [CheckConfig.self, CLICommand.self, Parameters.self, ManCommand.self])
 }

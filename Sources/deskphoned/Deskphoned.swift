@@ -1,60 +1,22 @@
 import ArgumentParser
-import Console
+import DaemonOptions
 import Diagnostics
 import Logging
 import Provisioning
 import ServiceLifecycle
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 @main
 struct Deskphoned: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deskphoned",
-        abstract: "The Deskphone SIP desk-phone daemon.",
-        discussion: """
-            Boots like the reference phone: loads its flash, fetches SIPDefault.cnf, SIP<MAC>.cnf, \
-            RINGLIST.DAT and the dial plan from a TFTP server (or a local folder), and keeps the \
-            last good copy of each in flash. Options may also be set in the daemon config file \
-            (key = value, keys are the long option names); the command line wins.
-            """)
+        abstract: DaemonArguments.abstract,
+        discussion: DaemonArguments.discussion,
+        version: DeskphoneVersion.version)
 
-    @Option(help: "The flash folder (persistent state).")
-    var flash: String?
-
-    @Option(help: ArgumentHelp("TFTP server to provision from.", valueName: "host[:port]"))
-    var tftp: String?
-
-    @Option(help: ArgumentHelp("A local folder served instead of TFTP.", valueName: "dir"))
-    var provision: String?
-
-    @Option(help: "The phone's MAC address (00:11:AA:BB:CC:42, 00-11-aa-bb-cc-42 or 0011AABBCC42).")
-    var mac: String?
-
-    @Option(help: ArgumentHelp("Phone model: 7960 (six lines) or 7940 (two).", valueName: "7960|7940"))
-    var model: String?
-
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String?
-
-    @Option(help: ArgumentHelp("Telnet CLI listen address (127.0.0.1:2323 by default; open only while telnet_level > 0).",
-                               valueName: "addr:port"))
-    var telnet: String?
-
-    @Option(help: ArgumentHelp("Serial console: a tty device, 'stdin', 'none', or 'auto' (stdin when it is a terminal).",
-                               valueName: "path"))
-    var console: String?
-
-    @Option(name: .customLong("console-speed"), help: "Serial console speed in baud (9600 by default, 8N1).")
-    var consoleSpeed: Int?
-
-    @Option(name: .customLong("config"), help: ArgumentHelp("Daemon config file.", valueName: "file"))
-    var configFile: String = "/etc/deskphone/deskphoned.conf"
+    @OptionGroup var options: DaemonArguments
 
     func run() async throws {
-        let settings = try resolve()
+        let settings = try options.resolve()
         Loggers.bootstrap(level: settings.logLevel)
         let daemon = PhoneDaemon(settings: settings, arguments: CommandLine.arguments)
         let group = ServiceGroup(configuration: .init(
@@ -62,56 +24,5 @@ struct Deskphoned: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: Logger.category(.plat)))
         try await group.run()
-    }
-
-    /// Command line over the daemon config file over built-in defaults.
-    func resolve() throws -> DaemonSettings {
-        var file: [String: String] = [:]
-        if let bytes = try? readSmallFile(configFile) {
-            file = try DaemonConfigFile.parse(bytes, file: configFile)
-        }
-        let modelText = model ?? file["model"] ?? "7960"
-        guard let m = PhoneModel(rawValue: modelText) else {
-            throw ValidationError("--model \(modelText): must be 7960 or 7940")
-        }
-        let levelText = logLevel ?? file["log-level"] ?? "info"
-        guard let level = Logger.Level(rawValue: levelText) else {
-            throw ValidationError("--log-level \(levelText): must be trace, debug, info, notice, warning, error or critical")
-        }
-        let macText = mac ?? file["mac"]
-        if let macText, MACAddress(macText) == nil {
-            throw ValidationError("--mac \(macText): not a MAC address (e.g. 00:11:AA:BB:CC:42)")
-        }
-        let telnetText = telnet ?? file["telnet"] ?? DaemonSettings.defaultTelnet
-        guard let listen = DaemonSettings.parseListen(telnetText) else {
-            throw ValidationError("--telnet \(telnetText): expected ADDR:PORT, e.g. 127.0.0.1:2323")
-        }
-        let speedText = consoleSpeed.map(String.init) ?? file["console-speed"] ?? String(DaemonSettings.defaultConsoleSpeed)
-        guard let speed = Int(speedText), SerialPort.speeds.contains(speed) else {
-            throw ValidationError("--console-speed \(speedText): must be one of \(SerialPort.speeds.map(String.init).joined(separator: ", "))")
-        }
-        let s = DaemonSettings(
-            flash: flash ?? file["flash"] ?? DaemonSettings.defaultFlash,
-            tftp: tftp ?? file["tftp"], provision: provision ?? file["provision"],
-            mac: macText, model: m, logLevel: level, telnet: listen,
-            console: .init(console ?? file["console"] ?? "auto"), consoleSpeed: speed)
-        if s.tftp != nil && s.provision != nil {
-            throw ValidationError("--tftp and --provision exclude each other")
-        }
-        return s
-    }
-
-    func readSmallFile(_ path: String) throws -> [UInt8] {
-        guard let f = fopen(path, "r") else { throw ValidationError("\(path): cannot open") }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&buf, 1, buf.count, f)
-            if n <= 0 { break }
-            out += buf[0..<n]
-            if out.count > 65536 { throw ValidationError("\(path): larger than 64 KiB") }
-        }
-        return out
     }
 }

@@ -1,5 +1,6 @@
 import Commands
 import Console
+import DaemonOptions
 import Diagnostics
 import Logging
 import NIOCore

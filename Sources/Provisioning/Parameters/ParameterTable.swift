@@ -1,8 +1,20 @@
 /// Every configuration parameter of GUIDE.md §2.2 (and the network settings of §2.2.9),
 /// declared once. Order follows the guide's tables.
 public enum ParameterTable {
-    public static let all: [Parameter] = lines + proxies + timers + media + nat + features + time
-        + management + network
+    public static let all: [Parameter] = sections.flatMap(\.parameters)
+
+    /// The guide's tables in order, with their titles (deskphone.cnf(5) has one section each).
+    public static let sections: [(title: String, parameters: [Parameter])] = [
+        ("Lines and identity", lines),
+        ("Proxies and registration", proxies),
+        ("SIP timers and retransmission", timers),
+        ("Media, codecs, DTMF, QoS", media),
+        ("NAT and firewall traversal", nat),
+        ("Call features and user preferences", features),
+        ("Time and date", time),
+        ("Management, security, URLs", management),
+        ("Network settings (kept in flash)", network),
+    ]
 
     // MARK: §2.2.1 Lines and identity
     static let lines: [Parameter] = [

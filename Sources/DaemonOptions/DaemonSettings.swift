@@ -4,26 +4,26 @@ import Provisioning
 
 /// The daemon's settings after merging the command line over the daemon config file
 /// (/etc/deskphone/deskphoned.conf when installed) over built-in defaults.
-struct DaemonSettings: Sendable {
-    var flash: String
-    var tftp: String?
-    var provision: String?
-    var mac: String?
-    var model: PhoneModel
-    var logLevel: Logger.Level
+public struct DaemonSettings: Sendable {
+    public var flash: String
+    public var tftp: String?
+    public var provision: String?
+    public var mac: String?
+    public var model: PhoneModel
+    public var logLevel: Logger.Level
     /// Telnet listen address; the port is closed anyway while `telnet_level` is 0.
-    var telnet: (host: String, port: Int)
-    var console: ConsoleChoice
-    var consoleSpeed: Int
+    public var telnet: (host: String, port: Int)
+    public var console: ConsoleChoice
+    public var consoleSpeed: Int
 
-    enum ConsoleChoice: Equatable {
+    public enum ConsoleChoice: Equatable, Sendable {
         /// Standard input when it is a terminal (deskphoned in the foreground), else none.
         case auto
         case none
         case standardIO
         case device(String)
 
-        init(_ text: String) {
+        public init(_ text: String) {
             switch text {
             case "auto": self = .auto
             case "none": self = .none
@@ -34,15 +34,15 @@ struct DaemonSettings: Sendable {
     }
 
     /// The keys a daemon config file may set: the long option names.
-    static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "console", "console-speed"]
-    static let defaultFlash = "flash"
+    public static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "console", "console-speed"]
+    public static let defaultFlash = "flash"
     /// Development default; the installed daemon config sets port 23.
-    static let defaultTelnet = "127.0.0.1:2323"
+    public static let defaultTelnet = "127.0.0.1:2323"
     /// GUIDE.md §4.1: 9600 8-N-1 (unverified).
-    static let defaultConsoleSpeed = 9600
+    public static let defaultConsoleSpeed = 9600
 
     /// `ADDR:PORT`, `[v6]:PORT` or `PORT`.
-    static func parseListen(_ text: String) -> (host: String, port: Int)? {
+    public static func parseListen(_ text: String) -> (host: String, port: Int)? {
         var host = "127.0.0.1", portText = Substring(text)
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
             host = String(text[text.index(after: text.startIndex)..<close])
@@ -57,13 +57,13 @@ struct DaemonSettings: Sendable {
 }
 
 /// `key = value` lines, `#` comments; keys are deskphoned's long option names.
-enum DaemonConfigFile {
-    struct Problem: Error, CustomStringConvertible {
-        let file: String, line: Int, message: String
-        var description: String { "\(file):\(line): \(message)" }
+public enum DaemonConfigFile {
+    public struct Problem: Error, CustomStringConvertible {
+        public let file: String, line: Int, message: String
+        public var description: String { "\(file):\(line): \(message)" }
     }
 
-    static func parse(_ bytes: [UInt8], file: String) throws -> [String: String] {
+    public static func parse(_ bytes: [UInt8], file: String) throws -> [String: String] {
         var out: [String: String] = [:]
         let text = String(decoding: bytes, as: UTF8.self)
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
