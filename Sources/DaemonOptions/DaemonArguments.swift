@@ -52,6 +52,10 @@ public struct DaemonArguments: ParsableArguments {
     @Option(name: .customLong("console-speed"), help: "Serial console speed in baud (9600 by default, 8N1).")
     public var consoleSpeed: Int?
 
+    @Option(name: .customLong("sip-address"),
+            help: ArgumentHelp("Local address SIP binds to (port: voip_control_port); 0.0.0.0 by default.", valueName: "addr"))
+    public var sipAddress: String?
+
     @Option(name: .customLong("config"), help: ArgumentHelp("Daemon config file.", valueName: "file"))
     public var configFile: String = DaemonArguments.defaultConfigFile
 
@@ -85,7 +89,8 @@ public struct DaemonArguments: ParsableArguments {
             flash: flash ?? file["flash"] ?? DaemonSettings.defaultFlash,
             tftp: tftp ?? file["tftp"], provision: provision ?? file["provision"],
             mac: macText, model: m, logLevel: level, telnet: listen,
-            console: .init(console ?? file["console"] ?? "auto"), consoleSpeed: speed)
+            console: .init(console ?? file["console"] ?? "auto"), consoleSpeed: speed,
+            sipAddress: sipAddress ?? file["sip-address"] ?? DaemonSettings.defaultSIPAddress)
         if s.tftp != nil && s.provision != nil {
             throw ValidationError("--tftp and --provision exclude each other")
         }

@@ -15,6 +15,8 @@ public struct DaemonSettings: Sendable {
     public var telnet: (host: String, port: Int)
     public var console: ConsoleChoice
     public var consoleSpeed: Int
+    /// The local address the SIP transport binds (the port is `voip_control_port`).
+    public var sipAddress: String
 
     public enum ConsoleChoice: Equatable, Sendable {
         /// Standard input when it is a terminal (deskphoned in the foreground), else none.
@@ -34,7 +36,8 @@ public struct DaemonSettings: Sendable {
     }
 
     /// The keys a daemon config file may set: the long option names.
-    public static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "console", "console-speed"]
+    public static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "console", "console-speed", "sip-address"]
+    public static let defaultSIPAddress = "0.0.0.0"
     public static let defaultFlash = "flash"
     /// Development default; the installed daemon config sets port 23.
     public static let defaultTelnet = "127.0.0.1:2323"

@@ -344,4 +344,6 @@ struct DocumentationPhone: PhoneContext {
     func uptime() -> Duration { .zero }
     func softReset() async -> BootReport { fatalError("documentation only") }
     func hardReset() async throws {}
+    var clock: PhoneClock { PhoneClock() }
+    func sntpStatus() -> SNTPStatus? { nil }
 }

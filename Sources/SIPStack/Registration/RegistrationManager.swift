@@ -1,0 +1,291 @@
+import Diagnostics
+import Logging
+import NIOCore
+import SIPMessage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A proxy as configured: a host (IPv4 or DNS name) and a port when one is fixed (no port:
+/// RFC 3263 SRV decides, GUIDE.md §2.2.2).
+public struct ProxyAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int?
+    public init(host: String, port: Int?) { self.host = host; self.port = port }
+    public var description: String { "\(host):\(port ?? 5060)" }
+}
+
+/// One line's identity and credentials (GUIDE.md §2.2.1).
+public struct LineAccount: Sendable, Equatable {
+    public var line: Int
+    public var user: String
+    public var authName: String
+    public var password: String
+    public var displayName: String?
+    public var proxy: ProxyAddress
+    /// `user_info`: `phone` or `ip` adds `;user=…` to the URIs.
+    public var userInfo: String?
+
+    public init(line: Int, user: String, authName: String, password: String, displayName: String?,
+                proxy: ProxyAddress, userInfo: String?) {
+        self.line = line
+        self.user = user
+        self.authName = authName
+        self.password = password
+        self.displayName = displayName
+        self.proxy = proxy
+        self.userInfo = userInfo
+    }
+}
+
+/// Registers the phone's lines (GUIDE.md §9.7): one `LineRegistration` per line, REGISTERs
+/// built here and sent through the endpoint's transactions, timers as tasks.
+public actor RegistrationManager {
+    public struct Settings: Sendable, Equatable {
+        public var expires: Int
+        public var delta: Int
+        public var backup: ProxyAddress?
+        public var maxForwards: Int
+        public init(expires: Int = 3600, delta: Int = 5, backup: ProxyAddress? = nil, maxForwards: Int = 70) {
+            self.expires = expires
+            self.delta = delta
+            self.backup = backup
+            self.maxForwards = maxForwards
+        }
+    }
+
+    /// One row of `show register`.
+    public struct LineStatus: Sendable {
+        public let line: Int
+        public let user: String
+        public let state: LineRegistration.State
+        public let proxy: String
+        public let secondsLeft: Int
+        public let interval: Int
+        public let lastStatus: Int?
+        public let sentCredentials: Bool
+        public let reason: String
+    }
+
+    struct Line {
+        var account: LineAccount
+        var machine: LineRegistration
+        let callID: String
+        let fromTag: String
+        var timers: [LineRegistration.Timer: Task<Void, Never>] = [:]
+        var reason = "not started"
+        var registeredAt: ContinuousClock.Instant?
+        var proxyInUse: String = ""
+    }
+
+    private let endpoint: SIPEndpoint
+    private let locator: ServerLocation
+    private var settings = Settings()
+    private var lines: [Int: Line] = [:]
+    private let log = Logger.category(.sipRegState)
+
+    public init(endpoint: SIPEndpoint, locator: ServerLocation) {
+        self.endpoint = endpoint
+        self.locator = locator
+    }
+
+    /// New accounts and settings (after a provisioning boot). Lines whose account changed start over.
+    public func configure(_ accounts: [LineAccount], settings: Settings) {
+        self.settings = settings
+        let wanted = Dictionary(accounts.map { ($0.line, $0) }, uniquingKeysWith: { a, _ in a })
+        for (n, line) in lines where wanted[n] != line.account {
+            line.timers.values.forEach { $0.cancel() }
+            lines[n] = nil
+        }
+        for (n, account) in wanted where lines[n] == nil {
+            let machine = LineRegistration(settings: .init(expires: settings.expires, delta: settings.delta,
+                                                           hasBackup: settings.backup != nil))
+            lines[n] = Line(account: account, machine: machine, callID: SIPIdentifiers.callID(host: "deskphone"),
+                            fromTag: SIPIdentifiers.tag())
+        }
+    }
+
+    public var configuredLines: [Int] { lines.keys.sorted() }
+
+    /// `register 1 N` / proxy_register at boot.
+    public func register(line n: Int) {
+        guard var l = lines[n] else { return }
+        let actions = l.machine.start()
+        lines[n] = l
+        perform(actions, line: n)
+    }
+
+    public func registerAll() { for n in lines.keys.sorted() { register(line: n) } }
+
+    /// `register 0 N`.
+    public func unregister(line n: Int) {
+        guard var l = lines[n] else { return }
+        let actions = l.machine.unregister()
+        lines[n] = l
+        perform(actions, line: n)
+    }
+
+    /// Unregisters every registered line and waits (up to `timeout`) for the answers: shutdown.
+    public func unregisterAll(timeout: Duration = .seconds(2)) async {
+        for n in lines.keys.sorted() where lines[n]?.machine.state == .registered { unregister(line: n) }
+        let deadline = ContinuousClock.now + timeout
+        while lines.values.contains(where: { $0.machine.state == .unregistering }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        for l in lines.values { l.timers.values.forEach { $0.cancel() } }
+    }
+
+    public func table() -> [LineStatus] {
+        lines.keys.sorted().compactMap { n in
+            guard let l = lines[n] else { return nil }
+            var left = 0
+            if l.machine.state == .registered, let at = l.registeredAt, let g = l.machine.granted {
+                left = max(0, g - Int((ContinuousClock.now - at).components.seconds))
+            }
+            return LineStatus(line: n, user: l.account.user, state: l.machine.state, proxy: l.proxyInUse,
+                              secondsLeft: left, interval: settings.expires, lastStatus: l.machine.lastStatus,
+                              sentCredentials: l.machine.sentCredentials, reason: l.reason)
+        }
+    }
+
+    // MARK: actions
+
+    private func perform(_ actions: [LineRegistration.Action], line n: Int) {
+        for action in actions {
+            switch action {
+            case .send(let attempt):
+                Task { await self.send(attempt, line: n) }
+            case .arm(let timer, let after):
+                lines[n]?.timers[timer]?.cancel()
+                lines[n]?.timers[timer] = Task { [weak self] in
+                    try? await Task.sleep(for: after)
+                    guard !Task.isCancelled else { return }
+                    await self?.fire(timer, line: n)
+                }
+            case .cancel(let timer):
+                lines[n]?.timers[timer]?.cancel()
+                lines[n]?.timers[timer] = nil
+            case .stateChanged(let state, let reason):
+                lines[n]?.reason = reason
+                if state == .registered { lines[n]?.registeredAt = .now }
+                log.info("line \(n): \(state.rawValue): \(reason)")
+            }
+        }
+    }
+
+    private func fire(_ timer: LineRegistration.Timer, line n: Int) {
+        guard var l = lines[n] else { return }
+        let actions = l.machine.timerFired(timer)
+        lines[n] = l
+        perform(actions, line: n)
+    }
+
+    private func send(_ attempt: LineRegistration.RegisterAttempt, line n: Int) async {
+        guard let l = lines[n] else { return }
+        let proxy = attempt.server == .backup ? (settings.backup ?? l.account.proxy) : l.account.proxy
+        let outcome: LineRegistration.Outcome
+        do {
+            let targets = try await locator.locate(host: proxy.host, port: proxy.port, transport: .udp)
+            guard let target = targets.first else { throw DNSResolver.Failure.noRecords(proxy.host) }
+            let destination = try SocketAddress(ipAddress: target.address, port: target.port)
+            if !attempt.isProbe { lines[n]?.proxyInUse = "\(proxy.host):\(target.port)" }
+            let (bytes, branch) = await build(attempt, account: l, proxy: proxy, destination: destination)
+            let result = await endpoint.request(bytes, branch: branch, method: "REGISTER", to: destination)
+            outcome = Self.outcome(result.response, account: l.account)
+        } catch {
+            log.warning("line \(n): \(proxy.host): \(error)")
+            outcome = .noAnswer
+        }
+        guard var current = lines[n] else { return }
+        let actions = current.machine.outcome(outcome, cseq: attempt.cseq, probe: attempt.isProbe)
+        lines[n] = current
+        perform(actions, line: n)
+    }
+
+    private func build(_ attempt: LineRegistration.RegisterAttempt, account l: Line, proxy: ProxyAddress,
+                       destination: SocketAddress) async -> ([UInt8], String) {
+        let a = l.account
+        let (localHost, localPort) = await localContact(toward: destination)
+        let userParam = a.userInfo.map { ";user=\($0)" } ?? ""
+        let registrar = "sip:\(proxy.host)" + (proxy.port.map { ":\($0)" } ?? "")
+        let aor = "sip:\(a.user)@\(proxy.host)\(userParam)"
+        let branch = SIPIdentifiers.branch()
+        var m = SIPMessageBuilder.request(method: "REGISTER", uri: registrar)
+        m.add("Via", "SIP/2.0/UDP \(localHost):\(localPort);branch=\(branch);rport")
+        m.add("Max-Forwards", String(settings.maxForwards))
+        let display = a.displayName.map { "\"\($0)\" " } ?? ""
+        m.add("From", "\(display)<\(aor)>;tag=\(l.fromTag)")
+        m.add("To", "<\(aor)>")
+        m.add("Call-ID", l.callID)
+        m.add("CSeq", "\(attempt.cseq) REGISTER")
+        m.add("Contact", "<sip:\(a.user)@\(localHost):\(localPort)\(userParam)>")
+        m.add("Expires", String(attempt.expires))
+        if let challenge = attempt.challenge,
+           let answer = DigestAuthentication.answer(challenge, username: a.authName, password: a.password, method: "REGISTER",
+                                                    uri: registrar, cnonce: DigestAuthentication.makeClientNonce(), nonceCount: 1) {
+            m.add(attempt.isProxyChallenge ? "Proxy-Authorization" : "Authorization", answer.headerValue)
+        }
+        m.add("User-Agent", "Deskphone")
+        m.add("Content-Length", "0")
+        return (m.serialize(), branch)
+    }
+
+    /// The address and port to advertise: the bound address, or the source address the
+    /// kernel would use toward the registrar when bound to 0.0.0.0.
+    private func localContact(toward destination: SocketAddress) async -> (String, Int) {
+        let local = await endpoint.localAddress
+        let port = local?.port ?? 5060
+        if let ip = local?.ipAddress, ip != "0.0.0.0", ip != "::" { return (ip, port) }
+        return (Self.sourceAddress(toward: destination) ?? "127.0.0.1", port)
+    }
+
+    static func sourceAddress(toward destination: SocketAddress) -> String? {
+        guard let ip = destination.ipAddress, let port = destination.port else { return nil }
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        guard inet_pton(AF_INET, ip, &addr.sin_addr) == 1 else { return nil }
+        let ok = withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard ok else { return nil }
+        var local = sockaddr_in()
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let got = withUnsafeMutablePointer(to: &local) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) == 0 }
+        }
+        guard got else { return nil }
+        var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+        inet_ntop(AF_INET, &local.sin_addr, &text, socklen_t(INET_ADDRSTRLEN))
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// A final response as the registration machine sees it.
+    static func outcome(_ response: SIPMessage?, account: LineAccount) -> LineRegistration.Outcome {
+        guard let response, let status = response.statusCode else { return .noAnswer }
+        guard let typed = try? response.parseAll() else {
+            return .response(status: status, expires: nil, challenge: nil, minExpires: nil)
+        }
+        let mine = typed.contacts.first { $0.uri.user == account.user }
+        let expires = mine?.expires.map(Int.init) ?? typed.expires.map(Int.init)
+        let auth = (status == 407 ? typed.proxyAuthenticate : typed.wwwAuthenticate).first { $0.isDigest }
+        let challenge = auth.flatMap { a -> DigestAuthentication.Challenge? in
+            guard let realm = a.realm, let nonce = a.nonce else { return nil }
+            let algorithm = a.algorithm.flatMap { DigestAuthentication.Algorithm(rawValue: $0.uppercased() == "MD5" ? "MD5" : $0) } ?? .md5
+            let qop = a["qop"].map { $0.split(separator: ",").map { $0.trimmingCharacters() } } ?? []
+            return DigestAuthentication.Challenge(realm: realm, nonce: nonce, opaque: a.opaque, algorithm: algorithm,
+                                                  qop: qop, stale: a["stale"]?.lowercased() == "true")
+        }
+        return .response(status: status, expires: expires, challenge: challenge, minExpires: typed.minExpires.map(Int.init))
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}
