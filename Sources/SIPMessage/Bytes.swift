@@ -102,10 +102,14 @@ let classTableB: StaticString = "\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40}\u{40
         if x | ((x & 0x4040_4040) >> 1) != b.loadUnaligned(fromByteOffset: k, as: UInt32.self) { return false }
         k += 4
     }
-    while k < n {
+    if k + 2 <= n {
+        let x = a.loadUnaligned(fromByteOffset: k, as: UInt16.self)
+        if x | ((x & 0x4040) >> 1) != b.loadUnaligned(fromByteOffset: k, as: UInt16.self) { return false }
+        k += 2
+    }
+    if k < n {
         let x = a.load(fromByteOffset: k, as: UInt8.self)
         if x | ((x & 0x40) >> 1) != b.load(fromByteOffset: k, as: UInt8.self) { return false }
-        k += 1
     }
     return true
 }

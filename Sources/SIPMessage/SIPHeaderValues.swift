@@ -127,15 +127,21 @@ public struct SIPCSeq: Sendable, Equatable {
 /// Content-Type / media-type = m-type SLASH m-subtype *(SEMI m-parameter) (RFC 3261 §20.15).
 public struct SIPMediaType: Sendable {
     public let storage: [UInt8]
-    let typeRange: TextRange
-    let subtypeRange: TextRange
-    public let parameters: SIPParameters
-    public var type: String { storage.string(typeRange).lowercased() }
-    public var subtype: String { storage.string(subtypeRange).lowercased() }
+    let raw: RawMediaType
+    init(_ storage: [UInt8], _ raw: RawMediaType) { self.storage = storage; self.raw = raw }
+    public var type: String { storage.string(raw.typeRange).lowercased() }
+    public var subtype: String { storage.string(raw.subtypeRange).lowercased() }
     /// "type/subtype" in lower case.
     public var mediaType: String { type + "/" + subtype }
+    public var parameters: SIPParameters { SIPParameters(storage, raw.paramsRange) }
+}
 
-    init(_ storage: [UInt8], _ p: UnsafePointer<UInt8>, _ s: inout Scanner, header: String) throws(SIPParseError) {
+struct RawMediaType: Sendable {
+    var typeRange: TextRange
+    var subtypeRange: TextRange
+    var paramsRange: TextRange
+
+    init(_ p: UnsafePointer<UInt8>, _ s: inout Scanner, header: String) throws(SIPParseError) {
         s.skipLWS()
         guard let t = s.token(), s.consume(Ch.slash) else {
             throw SIPParseError(.malformedHeader, header: header, reason: "expected type/subtype")
@@ -146,28 +152,24 @@ public struct SIPMediaType: Sendable {
         do throws(SIPParseError) { try scanGenericParams(p, &s) { _, _, _ in } } catch {
             throw SIPParseError(.malformedHeader, header: header, reason: error.reason)
         }
-        self.storage = storage; self.typeRange = t; self.subtypeRange = st
-        self.parameters = SIPParameters(storage, TextRange(ps, s.i))
+        typeRange = t; subtypeRange = st; paramsRange = TextRange(ps, s.i)
     }
 }
 
 /// A comma-separated token list: Allow, Supported, Require, Proxy-Require, Unsupported ...
+/// (a view over the validated value ranges of every line of the header).
 public struct SIPTokenList: Sendable {
     public let storage: [UInt8]
-    /// The value range of the first header line, then of any further lines (validated at parse).
-    let first: TextRange
-    var rest: [TextRange] = []
+    let lines: [TextRange]
     /// The number of tokens across all lines.
-    public internal(set) var count: Int
+    public let count: Int
 
-    init(storage: [UInt8], first: TextRange, count: Int) { self.storage = storage; self.first = first; self.count = count }
-
-    /// The tokens as written, re-read from the validated ranges.
+    /// The tokens as written.
     public var tokens: [String] {
         var out: [String] = []
         storage.withUnsafeBufferPointer { b in
             guard let p = b.baseAddress else { return }
-            for r in [first] + rest {
+            for r in lines {
                 var ranges: [TextRange] = []
                 _ = try? SIPMessage.parseTokens(p, r, into: &ranges)
                 out += ranges.map { storage.string($0) }
@@ -186,11 +188,21 @@ public struct SIPTokenList: Sendable {
 /// Proxy-Authorization): auth-scheme LWS auth-param *(COMMA auth-param) (RFC 3261 §20.27, §25.1).
 public struct SIPAuthValue: Sendable {
     public let storage: [UInt8]
-    let schemeRange: TextRange
-    /// Each parameter: name, value (inside the quotes when quoted), whether it was quoted.
-    let params: [(TextRange, TextRange, Bool)]
-    public var scheme: String { storage.string(schemeRange) }
+    let raw: RawAuth
+    init(_ storage: [UInt8], _ raw: RawAuth) { self.storage = storage; self.raw = raw }
+
+    public var scheme: String { storage.string(raw.schemeRange) }
     public var isDigest: Bool { scheme.lowercased() == "digest" }
+    /// Each parameter: name, value (inside the quotes when quoted), whether it was quoted.
+    var params: [(TextRange, TextRange, Bool)] {
+        var out: [(TextRange, TextRange, Bool)] = []
+        storage.withUnsafeBufferPointer { b in
+            guard let p = b.baseAddress else { return }
+            var s = Scanner(p, raw.paramsRange)
+            try? RawAuth.scanParams(p, &s) { n, v, q in out.append((n, v, q)) }
+        }
+        return out
+    }
     /// Parameter names as written, values unquoted.
     public var parameters: [(name: String, value: String, quoted: Bool)] {
         params.map { (storage.string($0.0), $0.2 ? unquote(storage, $0.1) : storage.string($0.1), $0.2) }
@@ -212,30 +224,44 @@ public struct SIPAuthValue: Sendable {
     public var cnonce: String? { self["cnonce"] }
     public var nonceCount: String? { self["nc"] }
     public var stale: Bool { self["stale"]?.lowercased() == "true" }
+}
 
-    init(_ storage: [UInt8], _ p: UnsafePointer<UInt8>, _ r: TextRange, header: String) throws(SIPParseError) {
-        func fail(_ why: String) -> SIPParseError { SIPParseError(.malformedHeader, header: header, reason: why) }
+struct RawAuth: Sendable {
+    var schemeRange: TextRange
+    var paramsRange: TextRange
+    var count: Int
+
+    init(_ p: UnsafePointer<UInt8>, _ r: TextRange, header: String) throws(SIPParseError) {
         var s = Scanner(p, r)
-        guard let scheme = s.token() else { throw fail("no auth scheme") }
-        var params: [(TextRange, TextRange, Bool)] = []
-        params.reserveCapacity(12)
+        guard let scheme = s.token() else { throw SIPParseError(.malformedHeader, header: header, reason: "no auth scheme") }
         s.skipLWS()
+        let ps = s.i
+        var n = 0
+        do throws(SIPParseError) { try Self.scanParams(p, &s) { _, _, _ in n += 1 } } catch {
+            throw SIPParseError(.malformedHeader, header: header, reason: error.reason)
+        }
+        schemeRange = scheme; paramsRange = TextRange(ps, r.upper); count = n
+    }
+
+    /// auth-param *(COMMA auth-param); auth-param = token EQUAL ( token / quoted-string )
+    static func scanParams(_ p: UnsafePointer<UInt8>, _ s: inout Scanner,
+                           _ body: (TextRange, TextRange, Bool) -> Void) throws(SIPParseError) {
+        func fail(_ why: String) -> SIPParseError { SIPParseError(.malformedValue, reason: why) }
         while !s.atEnd {
             guard let n = s.token() else { throw fail("bad auth parameter") }
             guard s.consume(Ch.eq) else { throw fail("auth parameter without '='") }
             s.skipLWS()
             if s.peekIs(Ch.dquote) {
                 guard let q = s.quotedString() else { throw fail("unterminated quoted string") }
-                params.append((n, q, true))
+                body(n, q, true)
             } else {
                 guard let v = s.token() else { throw fail("auth parameter without value") }
-                params.append((n, v, false))
+                body(n, v, false)
             }
             if s.consume(Ch.comma) { s.skipLWS(); continue }
             s.skipLWS()
             guard s.atEnd else { throw fail("expected ',' between auth parameters") }
         }
-        self.storage = storage; self.schemeRange = scheme; self.params = params
     }
 }
 
@@ -243,16 +269,22 @@ public struct SIPAuthValue: Sendable {
 /// with substate-value (active, pending, terminated) and expires / reason / retry-after.
 public struct SIPTokenWithParams: Sendable {
     public let storage: [UInt8]
-    let valueRange: TextRange
-    public let parameters: SIPParameters
-    public var value: String { storage.string(valueRange) }
+    let raw: RawTokenWithParams
+    init(_ storage: [UInt8], _ raw: RawTokenWithParams) { self.storage = storage; self.raw = raw }
+    public var value: String { storage.string(raw.valueRange) }
+    public var parameters: SIPParameters { SIPParameters(storage, raw.paramsRange) }
     /// The id parameter (Event).
     public var id: String? { parameters["id"] ?? nil }
     /// The expires parameter (Subscription-State).
     public var expires: UInt32? { (parameters["expires"] ?? nil).flatMap { UInt32($0) } }
     public var reason: String? { parameters["reason"] ?? nil }
+}
 
-    init(_ storage: [UInt8], _ p: UnsafePointer<UInt8>, _ r: TextRange, header: String) throws(SIPParseError) {
+struct RawTokenWithParams: Sendable {
+    var valueRange: TextRange
+    var paramsRange: TextRange
+
+    init(_ p: UnsafePointer<UInt8>, _ r: TextRange, header: String) throws(SIPParseError) {
         var s = Scanner(p, r)
         guard let v = s.token() else { throw SIPParseError(.malformedHeader, header: header, reason: "no value") }
         let ps = s.i
@@ -261,6 +293,6 @@ public struct SIPTokenWithParams: Sendable {
         }
         s.skipLWS()
         guard s.atEnd else { throw SIPParseError(.malformedHeader, header: header, reason: "unexpected text") }
-        self.storage = storage; self.valueRange = v; self.parameters = SIPParameters(storage, TextRange(ps, s.i))
+        valueRange = v; paramsRange = TextRange(ps, s.i)
     }
 }

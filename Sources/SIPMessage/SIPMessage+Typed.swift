@@ -13,10 +13,16 @@ public struct SIPTypedHeaders: Sendable {
     var callIDRange: TextRange?
     var cseqNumber: UInt32 = 0
     var cseqMethod: TextRange?
-    var rawContacts: [RawNameAddr] = []
-    var rawRoutes: [RawNameAddr] = []
-    var rawRecordRoutes: [RawNameAddr] = []
-    var rawOtherAddresses: [(SIPHeaderName, RawNameAddr)] = []
+    /// Contact, Route, Record-Route and the other address headers, in message order, in one array.
+    var rawAddresses: [(SIPHeaderName, RawNameAddr)] = []
+    /// WWW-Authenticate, Proxy-Authenticate, Authorization, Proxy-Authorization, in order.
+    var rawAuth: [(SIPHeaderName, RawAuth)] = []
+    /// Token-list header lines (Allow, Supported, Require ...): value range and token count.
+    var tokenLines: [(SIPHeaderName, TextRange, Int)] = []
+    var rawContentType: RawMediaType?
+    var rawAccept: [RawMediaType] = []
+    var rawEvent: RawTokenWithParams?
+    var rawSubscriptionState: RawTokenWithParams?
 
     init(storage: [UInt8]) { self.storage = storage }
 
@@ -33,27 +39,45 @@ public struct SIPTypedHeaders: Sendable {
     public internal(set) var expires: UInt32?
     public internal(set) var minExpires: UInt32?
     public internal(set) var contentLength: Int?
-    public internal(set) var contentType: SIPMediaType?
+    public var contentType: SIPMediaType? { rawContentType.map { SIPMediaType(storage, $0) } }
+    public var accept: [SIPMediaType] { rawAccept.map { SIPMediaType(storage, $0) } }
+
+    func addresses(_ name: SIPHeaderName) -> [SIPNameAddr] {
+        rawAddresses.compactMap { $0.0 == name ? SIPNameAddr(storage, $0.1) : nil }
+    }
     /// Contact addresses; empty with `wildcardContact` for "Contact: *" (RFC 3261 §10.2.2).
-    public var contacts: [SIPNameAddr] { rawContacts.map { SIPNameAddr(storage, $0) } }
-    public var contactCount: Int { rawContacts.count }
+    public var contacts: [SIPNameAddr] { addresses(.contact) }
+    public var contactCount: Int { rawAddresses.reduce(0) { $0 + ($1.0 == .contact ? 1 : 0) } }
     public internal(set) var wildcardContact = false
-    public var routes: [SIPNameAddr] { rawRoutes.map { SIPNameAddr(storage, $0) } }
-    public var recordRoutes: [SIPNameAddr] { rawRecordRoutes.map { SIPNameAddr(storage, $0) } }
+    public var routes: [SIPNameAddr] { addresses(.route) }
+    public var recordRoutes: [SIPNameAddr] { addresses(.recordRoute) }
     /// Other address headers: Reply-To, Refer-To, Referred-By, P-Asserted-Identity, Path ...
-    public var otherAddresses: [(SIPHeaderName, SIPNameAddr)] { rawOtherAddresses.map { ($0.0, SIPNameAddr(storage, $0.1)) } }
-    public internal(set) var wwwAuthenticate: [SIPAuthValue] = []
-    public internal(set) var proxyAuthenticate: [SIPAuthValue] = []
-    public internal(set) var authorization: [SIPAuthValue] = []
-    public internal(set) var proxyAuthorization: [SIPAuthValue] = []
-    public internal(set) var allow: SIPTokenList?
-    public internal(set) var supported: SIPTokenList?
-    public internal(set) var require: SIPTokenList?
-    public internal(set) var proxyRequire: SIPTokenList?
-    public internal(set) var unsupported: SIPTokenList?
-    public internal(set) var event: SIPTokenWithParams?
-    public internal(set) var subscriptionState: SIPTokenWithParams?
-    public internal(set) var accept: [SIPMediaType] = []
+    public var otherAddresses: [(SIPHeaderName, SIPNameAddr)] {
+        rawAddresses.compactMap { [.contact, .route, .recordRoute].contains($0.0) ? nil : ($0.0, SIPNameAddr(storage, $0.1)) }
+    }
+
+    func auth(_ name: SIPHeaderName) -> [SIPAuthValue] {
+        rawAuth.compactMap { $0.0 == name ? SIPAuthValue(storage, $0.1) : nil }
+    }
+    public var wwwAuthenticate: [SIPAuthValue] { auth(.wwwAuthenticate) }
+    public var proxyAuthenticate: [SIPAuthValue] { auth(.proxyAuthenticate) }
+    public var authorization: [SIPAuthValue] { auth(.authorization) }
+    public var proxyAuthorization: [SIPAuthValue] { auth(.proxyAuthorization) }
+
+    /// A token-list header across its lines (Allow, Supported, Require, Proxy-Require, Unsupported, Allow-Events).
+    public func tokenList(_ name: SIPHeaderName) -> SIPTokenList? {
+        var lines: [TextRange] = []
+        var count = 0
+        for (n, r, c) in tokenLines where n == name { lines.append(r); count += c }
+        return lines.isEmpty ? nil : SIPTokenList(storage: storage, lines: lines, count: count)
+    }
+    public var allow: SIPTokenList? { tokenList(.allow) }
+    public var supported: SIPTokenList? { tokenList(.supported) }
+    public var require: SIPTokenList? { tokenList(.require) }
+    public var proxyRequire: SIPTokenList? { tokenList(.proxyRequire) }
+    public var unsupported: SIPTokenList? { tokenList(.unsupported) }
+    public var event: SIPTokenWithParams? { rawEvent.map { SIPTokenWithParams(storage, $0) } }
+    public var subscriptionState: SIPTokenWithParams? { rawSubscriptionState.map { SIPTokenWithParams(storage, $0) } }
     public internal(set) var date: SIPDate?
     public internal(set) var retryAfter: UInt32?
     /// Text-valued headers (Subject, User-Agent, Server, Organization ...) and extension headers
@@ -150,13 +174,7 @@ extension SIPMessage {
     }
     /// A token-list header (Allow, Supported, Require, Proxy-Require, Unsupported, Allow-Events ...) across its lines.
     public func tokenList(_ name: SIPHeaderName) throws(SIPParseError) -> SIPTokenList? {
-        var list: SIPTokenList? = nil
-        try withPointer { p throws(SIPParseError) in
-            for f in headers where f.name == name {
-                do throws(SIPParseError) { try Self.appendTokens(bytes, p, f.valueRange, &list) } catch { throw tag(error, name) }
-            }
-        }
-        return list
+        try parseAll(only: name).tokenList(name)
     }
     public func event() throws(SIPParseError) -> SIPTokenWithParams? { try parseAll(only: .event).event }
     public func subscriptionState() throws(SIPParseError) -> SIPTokenWithParams? { try parseAll(only: .subscriptionState).subscriptionState }
@@ -248,17 +266,17 @@ extension SIPMessage {
             t.retryAfter = UInt32(v)
         case .contentLength: t.contentLength = Int(try num(UInt64(Int32.max)))
         case .contentType:
-            try once(t.contentType != nil)
+            try once(t.rawContentType != nil)
             var s = Scanner(p, r)
-            let m = try SIPMediaType(bytes, p, &s, header: "Content-Type")
+            let m = try RawMediaType(p, &s, header: "Content-Type")
             s.skipLWS()
             guard s.atEnd else { throw SIPParseError(.malformedHeader, reason: "unexpected text") }
-            t.contentType = m
+            t.rawContentType = m
         case .accept:
             var s = Scanner(p, r)
             s.skipLWS()
             while !s.atEnd {
-                t.accept.append(try SIPMediaType(bytes, p, &s, header: "Accept"))
+                t.rawAccept.append(try RawMediaType(p, &s, header: "Accept"))
                 guard s.consume(Ch.comma) || { s.skipLWS(); return s.atEnd }() else {
                     throw SIPParseError(.malformedHeader, reason: "expected ',' between media ranges")
                 }
@@ -280,24 +298,18 @@ extension SIPMessage {
                 }
                 s.i -= 1
             }
-            try Self.parseAddressList(p, r, into: &t.rawContacts)
-        case .route: try Self.parseAddressList(p, r, into: &t.rawRoutes)
-        case .recordRoute: try Self.parseAddressList(p, r, into: &t.rawRecordRoutes)
-        case .replyTo, .referTo, .referredBy, .pAssertedIdentity, .path, .serviceRoute, .diversion, .remotePartyID, .requestedBy, .also:
-            var list: [RawNameAddr] = []
-            try Self.parseAddressList(p, r, into: &list)
-            for a in list { t.rawOtherAddresses.append((f.name, a)) }
-        case .wwwAuthenticate: t.wwwAuthenticate.append(try SIPAuthValue(bytes, p, r, header: "WWW-Authenticate"))
-        case .proxyAuthenticate: t.proxyAuthenticate.append(try SIPAuthValue(bytes, p, r, header: "Proxy-Authenticate"))
-        case .authorization: t.authorization.append(try SIPAuthValue(bytes, p, r, header: "Authorization"))
-        case .proxyAuthorization: t.proxyAuthorization.append(try SIPAuthValue(bytes, p, r, header: "Proxy-Authorization"))
-        case .allow: try Self.appendTokens(bytes, p, r, &t.allow)
-        case .supported: try Self.appendTokens(bytes, p, r, &t.supported)
-        case .require: try Self.appendTokens(bytes, p, r, &t.require)
-        case .proxyRequire: try Self.appendTokens(bytes, p, r, &t.proxyRequire)
-        case .unsupported: try Self.appendTokens(bytes, p, r, &t.unsupported)
-        case .event: t.event = try SIPTokenWithParams(bytes, p, r, header: "Event")
-        case .subscriptionState: t.subscriptionState = try SIPTokenWithParams(bytes, p, r, header: "Subscription-State")
+            try Self.parseAddressList(p, r, f.name, into: &t.rawAddresses)
+        case .route, .recordRoute, .replyTo, .referTo, .referredBy, .pAssertedIdentity, .path, .serviceRoute, .diversion,
+             .remotePartyID, .requestedBy, .also:
+            try Self.parseAddressList(p, r, f.name, into: &t.rawAddresses)
+        case .wwwAuthenticate, .proxyAuthenticate, .authorization, .proxyAuthorization:
+            if t.rawAuth.isEmpty { t.rawAuth.reserveCapacity(2) }
+            t.rawAuth.append((f.name, try RawAuth(p, r, header: f.name.canonicalName)))
+        case .allow, .supported, .require, .proxyRequire, .unsupported, .allowEvents:
+            if t.tokenLines.isEmpty { t.tokenLines.reserveCapacity(4) }
+            t.tokenLines.append((f.name, r, try Self.countTokens(p, r)))
+        case .event: t.rawEvent = try RawTokenWithParams(p, r, header: "Event")
+        case .subscriptionState: t.rawSubscriptionState = try RawTokenWithParams(p, r, header: "Subscription-State")
         case .date: t.date = try Self.parseDate(p, r)
         case .warning:
             // warning-value = warn-code SP warn-agent SP warn-text; warn-code = 3DIGIT
@@ -310,16 +322,6 @@ extension SIPMessage {
             }
         default:
             t.textHeaders += 1
-        }
-    }
-
-    static func appendTokens(_ storage: [UInt8], _ p: UnsafePointer<UInt8>, _ r: TextRange, _ list: inout SIPTokenList?) throws(SIPParseError) {
-        let n = try countTokens(p, r)
-        if list == nil {
-            list = SIPTokenList(storage: storage, first: r, count: n)
-        } else {
-            list?.rest.append(r)
-            list?.count += n
         }
     }
 
@@ -359,10 +361,12 @@ extension SIPMessage {
         guard s.atEnd else { throw SIPParseError(.malformedHeader, header: "Via", reason: "unexpected text after a Via entry") }
     }
 
-    static func parseAddressList(_ p: UnsafePointer<UInt8>, _ r: TextRange, into out: inout [RawNameAddr]) throws(SIPParseError) {
+    static func parseAddressList(_ p: UnsafePointer<UInt8>, _ r: TextRange, _ name: SIPHeaderName,
+                                 into out: inout [(SIPHeaderName, RawNameAddr)]) throws(SIPParseError) {
         var s = Scanner(p, r)
+        if out.isEmpty { out.reserveCapacity(6) }
         repeat {
-            out.append(try RawNameAddr(p, &s))
+            out.append((name, try RawNameAddr(p, &s)))
             s.skipLWS()
         } while s.consume(Ch.comma)
         guard s.atEnd else { throw SIPParseError(.malformedHeader, reason: "unexpected text after an address") }

@@ -299,8 +299,9 @@ let invalidCases: [InvalidCase] = [
     func answerIsWellFormed(_ c: InvalidCase) throws {
         guard let b = SharedFiles.torture(c.file) else { return }
         guard case .failure(let e) = Result(catching: { () throws(SIPParseError) in try receive(b) }) else { return }
-        // The start line may be unreadable (badvers, ltgtruri ...): index the headers from a
-        // rebuilt request line when needed; the phone answers only when Via is usable.
+        // Only messages whose header index could be built are answered here; when the start
+        // line itself is rejected (badvers, ltgtruri, lwsruri, lwsstart, trws) or the framing is
+        // (clerr, ncl), building the answer needs a lenient header scan: left to SIPStack.
         let request = try? SIPMessage(parsing: b, transport: .datagram)
         guard let request else { return }
         let answer = SIPMessageBuilder.response(to: request, code: rejectionStatus(e), toTag: "x1").serialize()
