@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "Phone",
             dependencies: [
-                "Provisioning", "Diagnostics", "PhoneClock",
+                "Provisioning", "Diagnostics", "PhoneClock", "SIPStack",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -88,7 +88,7 @@ let package = Package(
         // The CLI command families: the only place where the CLI meets the subsystems.
         .target(
             name: "Commands",
-            dependencies: ["Console", "Phone", "PhoneClock", "Provisioning", "Diagnostics", "HostNetwork"],
+            dependencies: ["Console", "Phone", "PhoneClock", "Provisioning", "Diagnostics", "HostNetwork", "SIPStack"],
             path: "Commands"
         ),
         // deskphoned's options and daemon config file, declared once: the daemon parses them and
@@ -116,7 +116,7 @@ let package = Package(
             name: "deskphone",
             dependencies: [
                 // The man pages (`deskphone man`) are generated from these modules' declarations.
-                "Provisioning", "PhoneClock", "Commands", "Console", "Phone", "DaemonOptions",
+                "Provisioning", "PhoneClock", "Commands", "Console", "Phone", "DaemonOptions", "SIPStack",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -9,6 +9,7 @@ public enum PhoneCommands {
             + ShowCommands.all(phone)
             + NetworkToolCommands.all(phone)
             + TimeCommands.all(phone)
+            + RegisterCommands.all(phone)
             + ResetCommands.all(phone)
             + TtyCommands.all
     }

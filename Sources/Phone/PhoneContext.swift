@@ -1,4 +1,5 @@
 import PhoneClock
+import SIPStack
 import Provisioning
 
 /// What the CLI commands may see and do of the running phone. deskphoned implements it; the
@@ -22,6 +23,8 @@ public protocol PhoneContext: Sendable {
     var clock: PhoneClock { get }
     /// The SNTP client's state, nil when the phone runs no SNTP client (tests).
     func sntpStatus() -> SNTPStatus?
+    /// The lines' registrations, nil when the phone runs no SIP stack (tests).
+    var registrations: RegistrationManager? { get }
 }
 
 /// Who the phone is.

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import PhoneClock
 import Provisioning
+import SIPStack
 
 /// The running phone: its identity, flash, provisioning source and the configuration in force.
 /// It runs the boot sequence at start and on `reset`; later issues add lines, calls and media.
@@ -13,6 +14,12 @@ public actor PhoneRuntime: PhoneContext {
     /// The SNTP client (none without an event loop group: in-memory tests).
     private nonisolated let sntp: SNTPService?
     private var sntpStarted = false
+    /// The SIP endpoint and the registrations (none without an event loop group).
+    public nonisolated let registrations: RegistrationManager?
+    private nonisolated let endpoint: SIPEndpoint?
+    private let group: (any EventLoopGroup)?
+    private let sipAddress: String
+    private var sipBound = false
     private let source: (any ProvisioningSource)?
     private let started = ContinuousClock.now
     private let restart: @Sendable () async throws -> Void
@@ -25,8 +32,13 @@ public actor PhoneRuntime: PhoneContext {
     /// `restart` replaces the process (`reset hard`); with a `group` the phone keeps time by
     /// SNTP on it.
     public init(flash: FlashStore, identity: PhoneIdentity, source: (any ProvisioningSource)?,
-                group: (any EventLoopGroup)? = nil, clock: PhoneClock = PhoneClock(),
+                group: (any EventLoopGroup)? = nil, clock: PhoneClock = PhoneClock(), sipAddress: String = "0.0.0.0",
                 restart: @escaping @Sendable () async throws -> Void) {
+        self.group = group
+        self.sipAddress = sipAddress
+        let endpoint = group.map { _ in SIPEndpoint(timers: TransactionTimers()) }
+        self.endpoint = endpoint
+        self.registrations = endpoint.map { RegistrationManager(endpoint: $0, locator: ServerLocation(resolver: DNSResolver())) }
         self.flash = flash
         self.identity = identity
         self.source = source
@@ -45,6 +57,7 @@ public actor PhoneRuntime: PhoneContext {
         bootTime = WallClockSeconds.now()
         configurationInForce = r.configuration
         await applyTime(r.configuration)
+        await applySIP(r.configuration)
         for o in observers { await o(r) }
         return r
     }
@@ -69,8 +82,56 @@ public actor PhoneRuntime: PhoneContext {
         }
     }
 
+    /// Lines, proxies and registration from the configuration (GUIDE.md §2.2.1–§2.2.3, §9.7).
+    private func applySIP(_ c: Configuration) async {
+        guard let group, let endpoint, let registrations else { return }
+        let log = Logger.category(.sipTask)
+        if !sipBound {
+            let port = c.number("voip_control_port") ?? 5060
+            do {
+                try await endpoint.start(group: group, host: sipAddress, port: port, timers: Self.timers(c))
+                sipBound = true
+                log.info("SIP on udp \(sipAddress):\(port)")
+            } catch {
+                log.error("SIP cannot bind udp \(sipAddress):\(port): \(error)")
+                return
+            }
+        }
+        let accounts = Self.accounts(c, lines: identity.model.lineCount)
+        let backup = c.text("proxy_backup").map { ProxyAddress(host: $0, port: c.number("proxy_backup_port")) }
+        await registrations.configure(accounts, settings: .init(
+            expires: c.number("timer_register_expires") ?? 3600, delta: c.number("timer_register_delta") ?? 5,
+            backup: backup, maxForwards: c.number("sip_max_forwards") ?? 70))
+        if c.number("proxy_register") == 1 { await registrations.registerAll() }
+    }
+
+    static func timers(_ c: Configuration) -> TransactionTimers {
+        TransactionTimers(t1: .milliseconds(c.number("timer_t1") ?? 500), t2: .milliseconds(c.number("timer_t2") ?? 4000),
+                          maxRetransmissions: c.number("sip_retx") ?? 10, maxInviteRetransmissions: c.number("sip_invite_retx") ?? 6)
+    }
+
+    /// Provisioned lines: `lineN_name` set; proxy N, else proxy 1. A proxy port left at its
+    /// built-in default with a host name lets SRV choose the port (GUIDE.md §2.2.2).
+    static func accounts(_ c: Configuration, lines: Int) -> [LineAccount] {
+        (1...lines).compactMap { n -> LineAccount? in
+            guard let user = c.text("line\(n)_name") else { return nil }
+            let own = c.text("proxy\(n)_address")
+            let index = own == nil ? 1 : n
+            guard let host = c.text("proxy\(index)_address") else { return nil }
+            let portSetting = c.setting("proxy\(index)_port")
+            let isName = !host.split(separator: ".").allSatisfy { $0.allSatisfy(\.isNumber) }
+            let port: Int? = portSetting?.source == .builtIn && isName ? nil : portSetting?.value.number
+            let userInfo = c.text("user_info").flatMap { $0 == "none" ? nil : $0 }
+            return LineAccount(line: n, user: user, authName: c.text("line\(n)_authname") ?? user,
+                               password: c.text("line\(n)_password") ?? "", displayName: c.text("line\(n)_displayname"),
+                               proxy: ProxyAddress(host: host, port: port), userInfo: userInfo)
+        }
+    }
+
     /// Stops the SNTP client (shutdown).
     public func stop() async {
+        await registrations?.unregisterAll()
+        await endpoint?.stop()
         if sntpStarted { await sntp?.stop() }
         sntpStarted = false
     }

@@ -5,6 +5,7 @@ import DaemonOptions
 import Phone
 import PhoneClock
 import Provisioning
+import SIPStack
 
 /// The man pages, generated from the declarations they document: deskphoned's options
 /// (`DaemonArguments`), the CLI commands (`PhoneCommands`), the parameter table
@@ -346,4 +347,5 @@ struct DocumentationPhone: PhoneContext {
     func hardReset() async throws {}
     var clock: PhoneClock { PhoneClock() }
     func sntpStatus() -> SNTPStatus? { nil }
+    var registrations: RegistrationManager? { nil }
 }

@@ -49,7 +49,7 @@ final class PhoneDaemon: Service, Sendable {
         let phone = PhoneRuntime(
             flash: flash,
             identity: PhoneIdentity(mac: mac, macOrigin: macOrigin, model: settings.model, source: source?.description),
-            source: source, group: group,
+            source: source, group: group, sipAddress: settings.sipAddress,
             restart: { try Self.replaceProcess(arguments) })
 
         let cli = CLISettings()

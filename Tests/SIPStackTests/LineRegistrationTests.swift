@@ -114,7 +114,11 @@ import Testing
         let bye = try #require(sends(r.unregister()).first)
         #expect(bye.expires == 0 && bye.cseq == 2)
         #expect(r.outcome(.response(status: 200, expires: nil, challenge: nil, minExpires: nil), cseq: 1).isEmpty)
-        _ = r.outcome(.response(status: 200, expires: nil, challenge: nil, minExpires: nil), cseq: 2)
+        // the removal is challenged too: answered once, with Expires 0
+        let again = try #require(sends(r.outcome(.response(status: 401, expires: nil, challenge: Self.challenge, minExpires: nil), cseq: 2)).first)
+        #expect(again.expires == 0 && again.cseq == 3 && again.challenge == Self.challenge)
+        #expect(r.state == .unregistering)
+        _ = r.outcome(.response(status: 200, expires: nil, challenge: nil, minExpires: nil), cseq: 3)
         #expect(r.state == .idle)
         #expect(r.granted == nil)
     }

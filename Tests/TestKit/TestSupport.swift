@@ -2,6 +2,10 @@ import Foundation
 
 /// Helpers shared by the tests: temporary folders and the built executables.
 public enum TestSupport {
+    /// The repository's root folder (from this file's place in it).
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
     /// A new empty folder under the system temp folder.
     public static func temporaryDirectory(_ label: String = "deskphone") throws -> String {
         let path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString)"

@@ -131,6 +131,15 @@ public struct LineRegistration: Sendable {
         guard answered == cseq else { return [] }
         if probe { return probeOutcome(outcome) }
         if state == .unregistering {
+            // The registrar challenges the removal like any REGISTER: answer once.
+            if case .response(let status, _, let challenge?, _) = outcome, status == 401 || status == 407,
+               answeredNonce == nil || challenge.stale {
+                answeredNonce = challenge.nonce
+                cseq += 1
+                sentCredentials = true
+                return [.send(RegisterAttempt(server: server, cseq: cseq, expires: 0, challenge: challenge,
+                                              isProxyChallenge: status == 407, isProbe: false))]
+            }
             state = .idle
             granted = nil
             if case .response(let status, _, _, _) = outcome { lastStatus = status }

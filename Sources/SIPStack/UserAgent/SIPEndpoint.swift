@@ -21,7 +21,7 @@ public actor SIPEndpoint {
         var timers: [TransactionTimer: Task<Void, Never>] = [:]
     }
 
-    public let timers: TransactionTimers
+    public private(set) var timers: TransactionTimers
     private var transport: UDPTransport?
     private var pending: [String: Pending] = [:]
     private let log = Logger.category(.sipTrx)
@@ -32,7 +32,8 @@ public actor SIPEndpoint {
     }
 
     /// Binds the UDP transport on `host:port` (`voip_control_port`).
-    public func start(group: any EventLoopGroup, host: String, port: Int) async throws {
+    public func start(group: any EventLoopGroup, host: String, port: Int, timers: TransactionTimers? = nil) async throws {
+        if let timers { self.timers = timers }
         let t = try await UDPTransport.bind(group: group, host: host, port: port) { [weak self] bytes, from in
             guard let self else { return }
             Task { await self.received(bytes, from: from) }

@@ -1,0 +1,64 @@
+import Console
+import Phone
+import SIPStack
+
+/// `register` and `show register` (GUIDE.md §4.2, §4.4; messages as in the descendant stack's
+/// `ccsip_register_cmd`).
+enum RegisterCommands {
+    static func all(_ phone: any PhoneContext) -> [CommandSpec] {
+        [
+            CommandSpec(["register"], arguments: [
+                ArgumentSpec("option", .integer(0...1), help: "1 register, 0 unregister"),
+                ArgumentSpec("line", .word(placeholder: "line"), help: "line number (1-6 on a 7960, 1-2 on a 7940) or backup"),
+            ], help: "Register or unregister a line now", privilege: .privileged) { inv in
+                guard let registrations = phone.registrations else { throw CommandFailure("no SIP stack running") }
+                let configured = await registrations.configuredLines
+                guard !configured.isEmpty else { throw CommandFailure("Error:No lines configured") }
+                let option = inv.integer("option") ?? 1
+                let lineText = inv.value("line") ?? ""
+                if lineText.lowercased() == "backup" {
+                    throw CommandFailure("Backup Proxy is invalid or not configured.")
+                }
+                guard let n = Int(lineText), (1...phone.identity.model.lineCount).contains(n), configured.contains(n) else {
+                    throw CommandFailure("Error:Invalid Line")
+                }
+                if option == 1 {
+                    inv.print("Registering line \(n)")
+                    await registrations.register(line: n)
+                } else {
+                    inv.print("Unregistering line \(n)")
+                    await registrations.unregister(line: n)
+                }
+            },
+            CommandSpec(["show", "register"], help: "The line registration table") { inv in
+                for line in await table(phone) { inv.print(line) }
+            },
+        ]
+    }
+
+    /// The descendant stack's layout (GUIDE.md §4.4), with the last response and reason added.
+    static func table(_ phone: any PhoneContext) async -> [String] {
+        let config = await phone.configuration()
+        let enabled = config.number("proxy_register") == 1
+        let rows = await phone.registrations?.table() ?? []
+        let global = rows.contains { $0.state == .registered } ? "REGISTERED"
+            : rows.contains { $0.state == .registering } ? "REGISTERING" : "IDLE"
+        var out = ["", "LINE REGISTRATION TABLE", "Proxy Registration: \(enabled ? "ENABLED" : "DISABLED"), state: \(global)",
+                   "line  APR  state          timer       expires     proxy:port", String(repeating: "-", count: 70)]
+        for n in 1...phone.identity.model.lineCount {
+            guard let r = rows.first(where: { $0.line == n }) else {
+                out.append("\(String(n).padded(4))  ...  NONE           0           0           undefined:0")
+                continue
+            }
+            let a = r.sentCredentials ? "1" : (r.lastStatus == 401 || r.lastStatus == 407 ? "x" : ".")
+            let p = enabled ? "1" : "."
+            let reg = r.state == .registered ? "1" : "x"
+            let expires = (0...r.interval).contains(r.secondsLeft) ? r.secondsLeft : 0
+            out.append("\(String(n).padded(4))  \(a)\(p)\(reg)  \(r.state.rawValue.padded(13))  \(String(r.interval).padded(10))  "
+                       + "\(String(expires).padded(10))  \(r.proxy.isEmpty ? "undefined:0" : r.proxy)")
+            out.append("      last response: \(r.lastStatus.map(String.init) ?? "none"); \(r.reason)")
+        }
+        out += ["", "Note: APR is Authenticated, Provisioned, Registered"]
+        return out
+    }
+}
