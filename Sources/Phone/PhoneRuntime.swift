@@ -101,7 +101,8 @@ public actor PhoneRuntime: PhoneContext {
         let backup = c.text("proxy_backup").map { ProxyAddress(host: $0, port: c.number("proxy_backup_port")) }
         await registrations.configure(accounts, settings: .init(
             expires: c.number("timer_register_expires") ?? 3600, delta: c.number("timer_register_delta") ?? 5,
-            backup: backup, maxForwards: c.number("sip_max_forwards") ?? 70))
+            backup: backup, maxForwards: c.number("sip_max_forwards") ?? 70),
+            dnsServers: [c.text("dyn_dns_addr_1"), c.text("dyn_dns_addr_2")].compactMap { $0 })
         if c.number("proxy_register") == 1 { await registrations.registerAll() }
     }
 

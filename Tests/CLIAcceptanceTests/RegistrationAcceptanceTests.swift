@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import TestKit
 import Testing
 
@@ -61,5 +64,115 @@ import Testing
         // shutdown unregisters every line
         daemon.stop()
         #expect(try await kamailio.registeredUsers().isEmpty, "\(daemon.log)")
+    }
+}
+
+/// Failover to proxy_backup, return to the primary, SRV through the phone's DNS server, and
+/// garbage on the SIP port.
+@Suite(.serialized) struct RegistrationFailoverTests {
+    static func phone(proxy: String, port: Int?, sipPort: Int, extra: String = "") -> [String: String] {
+        [
+            "SIPDefault.cnf": """
+                telnet_level: 2
+                proxy1_address: \(proxy)
+                \(port.map { "proxy1_port: \($0)" } ?? "")
+                proxy_register: 1
+                voip_control_port: \(sipPort)
+                timer_register_expires: 10
+                timer_register_delta: 2
+                timer_t1: 50
+                timer_t2: 400
+                \(extra)
+
+                """,
+            "SIP0011AABBCC42.cnf": "phone_password: s3cret\nline1_name: 620\nline1_password: pw620\n",
+        ]
+    }
+
+    func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("timed out waiting until \(what)")
+    }
+
+    @Test func primaryDownMeansBackupThenBackToThePrimary() async throws {
+        let primary = try await KamailioProcess.start(users: ["620": "pw620"])
+        let backup = try await KamailioProcess.start(users: ["620": "pw620"], address: "127.0.0.2", port: primary.port)
+        let sipPort = try Sockets.freeUDPPort()
+        let daemon = try await DaemonUnderTest.start(
+            files: Self.phone(proxy: "127.0.0.1", port: primary.port, sipPort: sipPort,
+                              extra: "proxy_backup: 127.0.0.2\nproxy_backup_port: \(primary.port)"),
+            arguments: ["--sip-address", "127.0.0.1"])
+        try await waitUntil("registered at the primary") { try await primary.registeredUsers() == ["620"] }
+
+        primary.stop()   // the primary goes silent: timer F (64·T1 = 3.2 s), then the backup
+        try await waitUntil("registered at the backup") { try await backup.registeredUsers() == ["620"] }
+        let onBackup = try await daemon.cli(["show register"], password: "s3cret").output
+        #expect(onBackup.contains("127.0.0.2:\(primary.port)"), "\(onBackup)")
+
+        // the primary comes back on the same port: the next probe returns the line to it
+        let again = try await KamailioProcess.start(users: ["620": "pw620"], port: primary.port)
+        try await waitUntil("back at the primary") { try await again.registeredUsers() == ["620"] }
+        let back = try await daemon.cli(["show register"], password: "s3cret").output
+        #expect(back.contains("REGISTERED") && back.contains("127.0.0.1:\(primary.port)"), "\(back)\n\(daemon.log)")
+    }
+
+    @Test func srvThroughThePhonesOwnDNSServer() async throws {
+        let kamailio = try await KamailioProcess.start(users: ["620": "pw620"])
+        let dns = try await DNSServerProcess.start(records: [
+            "host-record=sip1.example.test,127.0.0.1",
+            "srv-host=_sip._udp.example.test,sip1.example.test,\(kamailio.port),10,100",
+        ])
+        let sipPort = try Sockets.freeUDPPort()
+        let daemon = try await DaemonUnderTest.start(
+            files: Self.phone(proxy: "example.test", port: nil, sipPort: sipPort, extra: "dyn_dns_addr_1: \(dns.address)"),
+            arguments: ["--sip-address", "127.0.0.1"])
+        try await waitUntil("registered through SRV") { try await kamailio.registeredUsers() == ["620"] }
+        let table = try await daemon.cli(["show register"], password: "s3cret").output
+        #expect(table.contains("example.test:\(kamailio.port)"), "\(table)")
+    }
+
+    @Test func garbageOnTheSIPPortDoesNotStopRegistration() async throws {
+        let kamailio = try await KamailioProcess.start(users: ["620": "pw620"])
+        let sipPort = try Sockets.freeUDPPort()
+        let daemon = try await DaemonUnderTest.start(files: Self.phone(proxy: "127.0.0.1", port: kamailio.port, sipPort: sipPort),
+                                                     arguments: ["--sip-address", "127.0.0.1"])
+        try await waitUntil("registered") { try await kamailio.registeredUsers() == ["620"] }
+        // A burst: random bytes, oversized datagrams, truncated and malformed SIP.
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = in_port_t(UInt16(sipPort).bigEndian)
+        var rng = SystemRandomNumberGenerator()
+        let samples: [[UInt8]] = [
+            Array("INVITE sip:620@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP x;branch=z9hG4bK1\r\nContent-Length: 99999\r\n\r\n".utf8),
+            Array("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=nomatch\r\nCSeq: 1 REGISTER\r\n\r\n".utf8),
+            Array("OPTIONS sip:x SIP/7.0\r\n\r\n".utf8),
+            [UInt8](repeating: 0x41, count: 65000),
+        ]
+        for i in 0..<2000 {
+            var bytes = samples[i % samples.count]
+            if i % 5 == 4 { bytes = (0..<Int.random(in: 1...1400, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) } }
+            _ = bytes.withUnsafeBytes { b in
+                withUnsafePointer(to: &addr) { p in
+                    p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        sendto(fd, b.baseAddress, b.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+            }
+        }
+        // still alive, still registered, still refreshing (expires 10 s, refresh every 8 s)
+        #expect(daemon.process.reap() == nil)
+        let r = try await daemon.cli(["register 1 1"], password: "s3cret")
+        #expect(r.code == 0)
+        try await waitUntil("re-registered after the burst") {
+            (try await daemon.cli(["show register"], password: "s3cret").output).contains("111  REGISTERED")
+        }
+        #expect(try await kamailio.registeredUsers() == ["620"])
     }
 }

@@ -32,6 +32,7 @@ import Testing
         case .host: return "bad host!"
         case .port: return "65536"
         case .hostPort: return "host.example:99999"
+        case .ipv4Port: return "dns.example.test:53"
         case .url: return "not a url"
         case .text(let max?): return String(repeating: "x", count: max + 1)
         case .text(nil): return nil

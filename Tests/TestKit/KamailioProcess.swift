@@ -12,16 +12,17 @@ public final class KamailioProcess: @unchecked Sendable {
     public let directory: String
     let process: ChildProcess
 
-    public static func start(users: [String: String], realm: String = "deskphone.test") async throws -> KamailioProcess {
+    public static func start(users: [String: String], realm: String = "deskphone.test", address: String = "127.0.0.1",
+                             port fixedPort: Int? = nil) async throws -> KamailioProcess {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw TestFailure("kamailio is not installed: run scripts/install-deps.sh test")
         }
         let dir = try TestSupport.temporaryDirectory("kamailio")
-        let port = try Sockets.freeUDPPort()
+        let port = try fixedPort ?? Sockets.freeUDPPort()
         let template = try String(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("Tests/Peers/kamailio.cfg"),
                                   encoding: .utf8)
         let users = users.sorted { $0.key < $1.key }.map { "$sht(users=>\($0.key)) = \"\($0.value)\";" }.joined(separator: "\n    ")
-        let cfg = template.replacingOccurrences(of: "@LISTEN_ADDR@", with: "127.0.0.1")
+        let cfg = template.replacingOccurrences(of: "@LISTEN_ADDR@", with: address)
             .replacingOccurrences(of: "@PORT@", with: String(port))
             .replacingOccurrences(of: "@CTL_SOCKET@", with: dir + "/ctl.sock")
             .replacingOccurrences(of: "@REALM@", with: realm)
@@ -31,7 +32,7 @@ public final class KamailioProcess: @unchecked Sendable {
                                  stderr: dir + "/kamailio.log")
         let k = KamailioProcess(port: port, directory: dir, process: p)
         let deadline = ContinuousClock.now + .seconds(10)
-        while !Sockets.isUDPBound(port: port) || !FileManager.default.fileExists(atPath: dir + "/ctl.sock") {
+        while !Sockets.isUDPBound(port: port, address: address) || !FileManager.default.fileExists(atPath: dir + "/ctl.sock") {
             if let status = p.reap() {
                 throw TestFailure("kamailio exited (\(status)): \(k.log)")
             }

@@ -11,11 +11,16 @@ public enum Sockets {
     /// A UDP port free on 127.0.0.1 a moment ago.
     public static func freeUDPPort() throws -> Int { try freePort(Int32(SOCK_DGRAM.rawValue)) }
 
-    /// Whether a UDP socket is bound to 127.0.0.1:`port` (/proc/net/udp).
-    public static func isUDPBound(port: Int) -> Bool {
+    /// Whether a UDP socket is bound to `address`:`port` (/proc/net/udp; IPv4).
+    public static func isUDPBound(port: Int, address: String = "127.0.0.1") -> Bool {
         guard let table = try? String(contentsOfFile: "/proc/net/udp", encoding: .utf8) else { return false }
-        let hex = String(port, radix: 16, uppercase: true)
-        let local = "0100007F:" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        func hex(_ v: Int, _ width: Int) -> String {
+            let h = String(v, radix: 16, uppercase: true)
+            return String(repeating: "0", count: max(0, width - h.count)) + h
+        }
+        let octets = address.split(separator: ".").compactMap { Int($0) }
+        guard octets.count == 4 else { return false }
+        let local = octets.reversed().map { hex($0, 2) }.joined() + ":" + hex(port, 4)
         return table.split(separator: "\n").dropFirst().contains { line in
             line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first == Substring(local)
         }

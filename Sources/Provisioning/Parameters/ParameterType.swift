@@ -19,6 +19,9 @@ public enum ParameterType: Sendable {
     /// A host with an optional `:port` (`sntp_server`: the port is this implementation's
     /// documented extension, so tests can use a high port; the standard port is the default).
     case hostPort
+    /// A dotted IPv4 address with an optional `:port` (`dyn_dns_addr_N`; the port is this
+    /// implementation's extension so tests can point at a DNS server on a high port).
+    case ipv4Port
     /// A UDP/TCP port, 1–65535.
     case port
     /// A URL (`scheme:rest`, no spaces).
@@ -58,6 +61,7 @@ public enum ParameterType: Sendable {
         case .host: return "a dotted IPv4 address or a DNS host name"
         case .port: return "1–65535"
         case .hostPort: return "a dotted IPv4 address or a DNS host name, optionally followed by :port"
+        case .ipv4Port: return "a dotted IPv4 address, optionally followed by :port"
         case .url: return "a URL (scheme:…, no spaces)"
         case .text(let max?): return "text of at most \(max) characters"
         case .text(nil): return "text"
@@ -105,6 +109,10 @@ public enum ParameterType: Sendable {
             return .success(ParameterValue(text: raw))
         case .port:
             return ParameterType.integer(1...65535).validate(raw)
+        case .ipv4Port:
+            let host = raw.split(separator: ":", maxSplits: 1).first ?? ""
+            guard IPv4.parse(host) != nil else { return .failure(.invalid("'\(raw)' is not a dotted IPv4 address")) }
+            return ParameterType.hostPort.validate(raw)
         case .hostPort:
             var host = Substring(raw)
             if let colon = raw.lastIndex(of: ":") {

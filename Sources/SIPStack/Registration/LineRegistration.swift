@@ -82,11 +82,17 @@ public struct LineRegistration: Sendable {
     private var expiresToAsk: Int
     private var answeredNonce: String?
     private var retryDelay: Duration
+    private var probeEvery: Duration
+    /// The CSeq of the REGISTER whose answer the line waits for, and of the probe in flight:
+    /// both draw from one CSeq sequence (one Call-ID), so each is matched on its own.
+    private var awaiting: Int?
+    private var awaitingProbe: Int?
 
     public init(settings: Settings) {
         self.settings = settings
         self.expiresToAsk = settings.expires
         self.retryDelay = settings.firstRetry
+        self.probeEvery = settings.primaryProbeInterval
     }
 
     // MARK: events
@@ -105,6 +111,7 @@ public struct LineRegistration: Sendable {
         guard state != .idle else { return [] }
         answeredNonce = nil
         cseq += 1
+        awaiting = cseq
         sentCredentials = false
         state = .unregistering
         return [.cancel(.refresh), .cancel(.retry), .cancel(.probePrimary),
@@ -121,6 +128,7 @@ public struct LineRegistration: Sendable {
         case .probePrimary:
             guard server == .backup, state == .registered else { return [] }
             cseq += 1
+            awaitingProbe = cseq
             return [.send(RegisterAttempt(server: .primary, cseq: cseq, expires: settings.expires, challenge: nil,
                                           isProxyChallenge: false, isProbe: true))]
         }
@@ -128,14 +136,20 @@ public struct LineRegistration: Sendable {
 
     /// The outcome of the transaction of the attempt with `cseq` (older ones are ignored).
     public mutating func outcome(_ outcome: Outcome, cseq answered: Int, probe: Bool = false) -> [Action] {
-        guard answered == cseq else { return [] }
-        if probe { return probeOutcome(outcome) }
+        if probe {
+            guard answered == awaitingProbe else { return [] }
+            awaitingProbe = nil
+            return probeOutcome(outcome)
+        }
+        guard answered == awaiting else { return [] }
+        awaiting = nil
         if state == .unregistering {
             // The registrar challenges the removal like any REGISTER: answer once.
             if case .response(let status, _, let challenge?, _) = outcome, status == 401 || status == 407,
                answeredNonce == nil || challenge.stale {
                 answeredNonce = challenge.nonce
                 cseq += 1
+                awaiting = cseq
                 sentCredentials = true
                 return [.send(RegisterAttempt(server: server, cseq: cseq, expires: 0, challenge: challenge,
                                               isProxyChallenge: status == 407, isProbe: false))]
@@ -165,7 +179,13 @@ public struct LineRegistration: Sendable {
                 let refresh = g > settings.delta * 2 ? g - settings.delta : max(1, g / 2)
                 var actions: [Action] = [.stateChanged(.registered, reason: "registered at the \(server.rawValue) proxy for \(g) s"),
                                          .arm(.refresh, .seconds(refresh))]
-                if server == .backup { actions.append(.arm(.probePrimary, settings.primaryProbeInterval)) }
+                // While on the backup, the primary is tried again every probe interval, or
+                // twice per refresh interval when that is shorter.
+                if server == .backup {
+                    // halfway to the refresh, so the probe never meets the refresh itself
+                    probeEvery = min(settings.primaryProbeInterval, .seconds(max(1, refresh / 2)))
+                    actions.append(.arm(.probePrimary, probeEvery))
+                }
                 return actions
             case 401, 407:
                 guard let challenge else { return fail("\(status) without a challenge") }
@@ -190,6 +210,7 @@ public struct LineRegistration: Sendable {
         if case .response(let status, _, let challenge, _) = outcome {
             if status == 401 || status == 407, let challenge {
                 cseq += 1
+                awaitingProbe = cseq
                 return [.send(RegisterAttempt(server: .primary, cseq: cseq, expires: settings.expires, challenge: challenge,
                                               isProxyChallenge: status == 407, isProbe: true))]
             }
@@ -200,12 +221,14 @@ public struct LineRegistration: Sendable {
                 return [.cancel(.probePrimary), .cancel(.refresh)] + attempt(.registering, "primary proxy answers again; returning to it")
             }
         }
-        return [.arm(.probePrimary, settings.primaryProbeInterval)]
+        return [.arm(.probePrimary, probeEvery)]
     }
 
     private mutating func attempt(_ newState: State, _ reason: String, challenge: DigestAuthentication.Challenge? = nil,
                                   proxy: Bool = false) -> [Action] {
         cseq += 1
+        awaiting = cseq
+        awaitingProbe = nil
         state = newState
         sentCredentials = challenge != nil
         return [.stateChanged(newState, reason: reason),

@@ -80,7 +80,7 @@ public actor RegistrationManager {
     }
 
     private let endpoint: SIPEndpoint
-    private let locator: ServerLocation
+    private var locator: ServerLocation
     private var settings = Settings()
     private var lines: [Int: Line] = [:]
     private let log = Logger.category(.sipRegState)
@@ -91,8 +91,9 @@ public actor RegistrationManager {
     }
 
     /// New accounts and settings (after a provisioning boot). Lines whose account changed start over.
-    public func configure(_ accounts: [LineAccount], settings: Settings) {
+    public func configure(_ accounts: [LineAccount], settings: Settings, dnsServers: [String] = []) {
         self.settings = settings
+        locator = ServerLocation(resolver: DNSResolver(servers: dnsServers), random: locator.random)
         let wanted = Dictionary(accounts.map { ($0.line, $0) }, uniquingKeysWith: { a, _ in a })
         for (n, line) in lines where wanted[n] != line.account {
             line.timers.values.forEach { $0.cancel() }
