@@ -9,24 +9,8 @@ import Testing
         let port = try Sockets.freeUDPPort()
         let chrony = try await ChronyProcess(port: port, directory: dir)
         var files = CLIFiles.files()
-        files["SIPDefault.cnf", default: ""] += """
-            sntp_mode: unicast
-            sntp_server: 127.0.0.1:\(port)
-            time_zone: CET
-            dst_offset: 1
-            dst_start_month: March
-            dst_start_day: ""
-            dst_start_day_of_week: Sun
-            dst_start_week_of_month: 8
-            dst_start_time: 02
-            dst_stop_month: Oct
-            dst_stop_day: ""
-            dst_stop_day_of_week: Sunday
-            dst_stop_week_of_month: 8
-            dst_stop_time: 3
-            date_format: D/M/Y
-
-            """
+        files["SIPDefault.cnf", default: ""] += "sntp_mode: unicast\nsntp_server: 127.0.0.1:\(port)\n"
+            + GuideExamples.relativeDST + "date_format: D/M/Y\n"
         let daemon = try await DaemonUnderTest.start(files: files, arguments: ["--log-level", "debug"])
         // The first request goes out at start; wait for the sync.
         var out = ""

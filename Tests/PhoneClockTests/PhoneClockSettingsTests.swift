@@ -1,4 +1,5 @@
 import Provisioning
+import TestKit
 import Testing
 
 @testable import PhoneClock
@@ -13,18 +14,7 @@ import Testing
     }
 
     @Test func guideAbsoluteExample() {
-        let (s, diagnostics) = Self.settings("""
-            time_zone : PST
-            dst_offset : 01/00
-            dst_start_month : April
-            dst_start_day : 1
-            dst_start_time : 02/00
-            dst_stop_month : October
-            dst_stop_day : 1
-            dst_stop_time : 02/00
-            dst_stop_autoadjust : 1
-
-            """)
+        let (s, diagnostics) = Self.settings(GuideExamples.absoluteDST)
         #expect(diagnostics.isEmpty)
         #expect(s.problems.isEmpty)
         let rule = s.localTime
@@ -42,24 +32,7 @@ import Testing
     }
 
     @Test func guideRelativeEUExample() {
-        let (s, diagnostics) = Self.settings("""
-            time_zone: CET
-            dst_offset: 1
-            dst_start_month: March
-            dst_start_day: ""
-            dst_start_day_of_week: Sun
-            dst_start_week_of_month: 8
-            dst_start_time: 02
-            dst_stop_month: Oct
-            dst_stop_day: ""
-            dst_stop_day_of_week: Sunday
-            dst_stop_week_of_month: 8
-            dst_stop_time: 3
-            dst_auto_adjust: 1
-            date_format: D/M/Y
-            time_format_24hr: 1
-
-            """)
+        let (s, diagnostics) = Self.settings(GuideExamples.relativeDST + "date_format: D/M/Y\ntime_format_24hr: 1\n")
         #expect(diagnostics.isEmpty)
         let rule = s.localTime
         #expect(rule.dst?.start == DSTPoint(month: 3, day: .weekday(1, week: 8), minutes: 120))
