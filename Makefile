@@ -37,6 +37,7 @@ bench: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS)
 	scripts/bench-boot.py $$($(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path)/deskphoned $(PROVISION) 30
 	scripts/bench-cli.py $$($(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path) 8 200
+	scripts/bench-register.py $$($(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path) 6 20
 	$$($(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path)/sip-parse-bench ../shared/bench/sip-corpus 3
 
 ## make deb: the Debian package dist/deskphone_<version>_<arch>.deb (release build with the
