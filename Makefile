@@ -33,7 +33,7 @@ test: test-deps
 	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
 
 ## make bench: release build, then the benchmarks (figures go in the issue notes).
-bench: deps
+bench: test-deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS)
 	scripts/bench-boot.py $$($(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path)/deskphoned $(PROVISION) 30
 	scripts/bench-cli.py $$($(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path) 8 200
