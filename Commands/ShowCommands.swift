@@ -1,5 +1,6 @@
 import Console
 import Phone
+import PhoneClock
 import Provisioning
 
 /// `show config`, `show status`, `show flash`, `show tftp`, `show version` (GUIDE.md §4.4).
@@ -131,23 +132,9 @@ enum ShowCommands {
     }
 }
 
-/// UTC timestamps for listings (the phone's own time zone comes with PhoneClock).
+/// UTC timestamps for listings (PhoneClock's civil calendar; no time zone database).
 enum Clock24 {
-    static func utc(_ epoch: Int) -> String {
-        // Civil-from-days (H. Hinnant's algorithm): no Foundation, no time zone database.
-        let days = epoch >= 0 ? epoch / 86400 : (epoch - 86399) / 86400
-        let secs = epoch - days * 86400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        return "\(y)-\(m.twoDigits)-\(d.twoDigits) \((secs / 3600).twoDigits):\((secs / 60 % 60).twoDigits):\((secs % 60).twoDigits) UTC"
-    }
+    static func utc(_ epoch: Int) -> String { "\(LocalDateTime(secondsSinceEpoch: epoch)) UTC" }
 }
 
 extension Int {
