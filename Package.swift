@@ -26,6 +26,12 @@ let package = Package(
         .target(name: "SIPMessage"),
         // The parse benchmark (TARGETS.md): full parse of ../shared/bench/sip-corpus/.
         .executableTarget(name: "sip-parse-bench", dependencies: ["SIPMessage"], path: "Benchmarks/SIPParseBench"),
+        // Registrations per second against Kamailio (scripts/bench-register.py starts it).
+        .executableTarget(
+            name: "register-bench",
+            dependencies: ["SIPStack", .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Benchmarks/RegisterBench"
+        ),
         // Time zones, DST rules, display formats, SNTP (GUIDE.md §6). The rules and the SNTP
         // client are sans-I/O; SNTPService is the thin NIO adapter.
         .target(
