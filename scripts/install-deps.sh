@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(pkg-config libedit-dev libc-ares-dev)
 # Peers and tools the tests start on loopback (see Tests/Peers/).
-test_pkgs=(tftpd-hpa iproute2 telnet expect dnsmasq chrony man-db kamailio)
+test_pkgs=(tftpd-hpa iproute2 telnet expect dnsmasq chrony man-db kamailio sip-tester)
 # Building the .deb (make deb) and its install test in a Debian 12 root (make deb-test):
 # dpkg-deb, lintian, objdump/strip, man (renders the generated pages), debootstrap, and
 # systemd-analyze for checking the unit file.
