@@ -64,6 +64,7 @@ let package = Package(
             dependencies: [
                 "CAres", "SIPMessage", "Diagnostics",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -145,7 +146,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork"]),
-        .testTarget(name: "SIPStackTests", dependencies: ["SIPStack", "TestKit"]),
+        .testTarget(
+            name: "SIPStackTests",
+            dependencies: [
+                "SIPStack", "TestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "SIPMessageTests", dependencies: ["SIPMessage"]),
         .testTarget(
             name: "PhoneClockTests",

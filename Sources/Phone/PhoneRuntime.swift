@@ -19,7 +19,8 @@ public actor PhoneRuntime: PhoneContext {
     private nonisolated let endpoint: SIPEndpoint?
     private let group: (any EventLoopGroup)?
     private let sipAddress: String
-    private var sipBound = false
+    /// The `voip_control_port` the endpoint is bound to.
+    private var boundPort: Int?
     private let source: (any ProvisioningSource)?
     private let started = ContinuousClock.now
     private let restart: @Sendable () async throws -> Void
@@ -86,24 +87,38 @@ public actor PhoneRuntime: PhoneContext {
     private func applySIP(_ c: Configuration) async {
         guard let group, let endpoint, let registrations else { return }
         let log = Logger.category(.sipTask)
-        if !sipBound {
-            let port = c.number("voip_control_port") ?? 5060
+        let port = c.number("voip_control_port") ?? 5060
+        if boundPort != port {
             do {
-                try await endpoint.start(group: group, host: sipAddress, port: port, timers: Self.timers(c))
-                sipBound = true
-                log.info("SIP on udp \(sipAddress):\(port)")
+                if boundPort == nil {
+                    try await endpoint.start(group: group, host: sipAddress, port: port, timers: Self.timers(c))
+                } else {
+                    // voip_control_port changed at a reset: move, then register from the new port.
+                    await registrations.unregisterAll()
+                    await registrations.configure([], settings: .init())
+                    try await endpoint.rebind(host: sipAddress, port: port)
+                }
+                boundPort = port
+                log.info("SIP on udp and tcp \(sipAddress):\(port)")
             } catch {
-                log.error("SIP cannot bind udp \(sipAddress):\(port): \(error)")
+                log.error("SIP cannot bind \(sipAddress):\(port): \(error)")
                 return
             }
         }
-        let accounts = Self.accounts(c, lines: identity.model.lineCount)
-        let backup = c.text("proxy_backup").map { ProxyAddress(host: $0, port: c.number("proxy_backup_port")) }
-        await registrations.configure(accounts, settings: .init(
-            expires: c.number("timer_register_expires") ?? 3600, delta: c.number("timer_register_delta") ?? 5,
-            backup: backup, maxForwards: c.number("sip_max_forwards") ?? 70),
-            dnsServers: [c.text("dyn_dns_addr_1"), c.text("dyn_dns_addr_2")].compactMap { $0 })
+        await endpoint.setTimers(Self.timers(c))
+        await registrations.configure(Self.accounts(c, lines: identity.model.lineCount), settings: Self.registrationSettings(c),
+                                      dnsServers: [c.text("dyn_dns_addr_1"), c.text("dyn_dns_addr_2")].compactMap { $0 })
         if c.number("proxy_register") == 1 { await registrations.registerAll() }
+    }
+
+    static func registrationSettings(_ c: Configuration) -> RegistrationManager.Settings {
+        .init(expires: c.number("timer_register_expires") ?? 3600, delta: c.number("timer_register_delta") ?? 5,
+              backup: c.text("proxy_backup").map { ProxyAddress(host: $0, port: c.number("proxy_backup_port")) },
+              maxForwards: c.number("sip_max_forwards") ?? 70,
+              transport: c.text("sip_transport")?.lowercased() == "tcp" ? .tcp : .udp,
+              outboundProxy: c.text("outbound_proxy").map { ProxyAddress(host: $0, port: c.number("outbound_proxy_port") ?? 5060) },
+              nat: .init(enabled: c.number("nat_enable") == 1, address: c.text("nat_address"),
+                         receivedProcessing: c.number("nat_received_processing") == 1))
     }
 
     static func timers(_ c: Configuration) -> TransactionTimers {

@@ -311,6 +311,53 @@ let invalidCases: [InvalidCase] = [
     }
 }
 
+/// The answer SIPStack sends: built by a lenient scan, so that even requests whose start line
+/// or framing is broken (badvers, ltgtruri, lwsruri, lwsstart, trws, clerr, ncl) are answered.
+@Suite struct TortureRejectionTests {
+    @Test(arguments: invalidCases.filter { $0.status != 0 })
+    func everyRejectedRequestIsAnswered(_ c: InvalidCase) throws {
+        guard let b = SharedFiles.torture(c.file) else { return }
+        guard case .failure(let e) = Result(catching: { () throws(SIPParseError) in try receive(b) }) else {
+            Issue.record("\(c.file) accepted"); return
+        }
+        let answer = try #require(SIPMessageBuilder.rejection(of: b, error: e, toTag: "t1"), "\(c.file): nothing to answer")
+        // Indexed, not validated: the answer repeats the request's (possibly malformed) headers.
+        let parsed = try SIPMessage(parsing: answer.serialize())
+        #expect(parsed.statusCode == c.status)
+        #expect(parsed.value("To")?.contains(";tag=") == true)
+        #expect(parsed.value("Warning")?.hasPrefix("399 deskphone \"") == true)
+        let salvaged = try #require(SIPMessage.salvageResponseHeaders(b))
+        #expect(parsed.value("Call-ID") == salvaged.first { $0.name == "Call-ID" }?.value)
+        #expect(parsed.fields(.via).count == salvaged.filter { $0.name == "Via" }.count)
+    }
+
+    @Test(arguments: invalidCases.filter { $0.status == 0 })
+    func responsesAreNeverAnswered(_ c: InvalidCase) {
+        guard let b = SharedFiles.torture(c.file) else { return }
+        #expect(SIPMessage.salvageResponseHeaders(b) == nil)
+        #expect(SIPMessageBuilder.rejection(of: b, error: SIPParseError(.malformedHeader, reason: "x", isResponse: true),
+                                            toTag: "t") == nil)
+    }
+
+    @Test func compactFormsFoldsAndMissingHeaders() throws {
+        let before = "INVITE <sip:a@b> SIP/2.0\r\nv: SIP/2.0/UDP h1;branch=z9hG4bK1\r\nv: SIP/2.0/UDP h2\r\n ;branch=z9hG4bK2\r\n"
+            + "f: <sip:x@y>;tag=a\r\nt: <sip:a@b>\r\n"
+        let after = "CSeq: 1 INVITE\r\nX: \u{01}\r\n\r\nbody"
+        let text = before + "i: c1\r\n" + after
+        let h = try #require(SIPMessage.salvageResponseHeaders(Array(text.utf8)))
+        #expect(h.map(\.name) == ["Via", "Via", "From", "To", "Call-ID", "CSeq"])
+        #expect(h[1].value == "SIP/2.0/UDP h2 ;branch=z9hG4bK2")
+        let noCallID = before + after
+        #expect(SIPMessage.salvageResponseHeaders(Array(noCallID.utf8)) == nil)
+        let error = SIPParseError(.malformedRequestURI, reason: "a \"quoted\" reason")
+        let answer = try #require(SIPMessageBuilder.rejection(of: Array(text.utf8), error: error, toTag: "z"))
+        let parsed = try SIPMessage(parsing: answer.serialize())
+        #expect(parsed.statusCode == 400)
+        #expect(parsed.value("Warning") == "399 deskphone \"a 'quoted' reason\"")
+        #expect(parsed.value("To") == "<sip:a@b>;tag=z")
+    }
+}
+
 /// The files the table of the torture README lists beyond §3.1 (transaction, application layer,
 /// backward compatibility) parse without crashing; most are valid syntax.
 @Suite struct TortureOtherTests {

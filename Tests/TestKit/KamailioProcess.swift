@@ -12,8 +12,22 @@ public final class KamailioProcess: @unchecked Sendable {
     public let directory: String
     let process: ChildProcess
 
+    /// Starts Kamailio; with no fixed port, a port taken between choosing it and Kamailio's
+    /// bind (UDP and TCP both) is retried on another one.
     public static func start(users: [String: String], realm: String = "deskphone.test", address: String = "127.0.0.1",
                              port fixedPort: Int? = nil) async throws -> KamailioProcess {
+        var attempt = 1
+        while true {
+            do {
+                return try await startOnce(users: users, realm: realm, address: address, port: fixedPort)
+            } catch let failure as TestFailure where fixedPort == nil && attempt < 3 && failure.description.contains("exited") {
+                attempt += 1
+            }
+        }
+    }
+
+    static func startOnce(users: [String: String], realm: String, address: String,
+                          port fixedPort: Int?) async throws -> KamailioProcess {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw TestFailure("kamailio is not installed: run scripts/install-deps.sh test")
         }
@@ -62,6 +76,14 @@ public final class KamailioProcess: @unchecked Sendable {
             let t = line.trimmingCharacters(in: .whitespaces)
             return t.hasPrefix("AoR: ") ? String(t.dropFirst(5)) : nil
         })
+    }
+
+    /// `kamcmd ul.dump` as text: every binding with its Contact, Socket, Expires ….
+    public func dump() async throws -> String {
+        let out = directory + "/ul.\(UUID().uuidString)"
+        let p = try ChildProcess("/usr/sbin/kamcmd", ["-s", "unix:" + directory + "/ctl.sock", "ul.dump"], stdout: out)
+        _ = await p.wait(timeout: .seconds(10))
+        return (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
     }
 
     public func stop() { process.terminate() }

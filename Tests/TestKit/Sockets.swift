@@ -72,6 +72,41 @@ public enum Sockets {
         return true
     }
 
+    /// Sends one datagram from a fresh socket on 127.0.0.1 to 127.0.0.1:`port` and returns the
+    /// first datagram that comes back within `timeout` (empty when none) and the local port.
+    public static func udpExchange(port: Int, _ bytes: [UInt8], timeout: Duration) -> (reply: [UInt8], localPort: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        defer { close(fd) }
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &local) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        var to = sockaddr_in()
+        to.sin_family = sa_family_t(AF_INET)
+        to.sin_addr.s_addr = inet_addr("127.0.0.1")
+        to.sin_port = in_port_t(UInt16(port).bigEndian)
+        _ = bytes.withUnsafeBytes { b in
+            withUnsafePointer(to: &to) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(fd, b.baseAddress, b.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+        let localPort = Int(UInt16(bigEndian: local.sin_port))
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 50) > 0 else { continue }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n > 0 { return (Array(chunk[0..<n]), localPort) }
+        }
+        return ([], localPort)
+    }
+
     /// Reads whatever arrives within `timeout` (until the peer closes).
     public static func receive(_ fd: Int32, timeout: Duration) -> [UInt8] {
         var out: [UInt8] = []

@@ -120,7 +120,10 @@ public enum ParameterTable {
         Parameter("nat_address", .host, default: nil, .either,
                   help: "WAN address of the NAT device placed in Via, Contact and SDP."),
         Parameter("voip_control_port", .integer(1025...65535), default: "5060", .either,
-                  help: "Local UDP port for SIP."),
+                  help: "Local UDP port for SIP (the phone also listens for SIP over TCP on it)."),
+        Parameter("sip_transport", .choice(["udp", "tcp"]), default: "udp", .either,
+                  help: "Transport of the requests the phone sends to its proxies.",
+                  note: "extension: the 7960 sends SIP over UDP only (GUIDE.md §9.1, TCP unverified for 7.x)"),
         Parameter("nat_received_processing", .boolean, default: "0", .either,
                   help: "Correct the advertised address from received= and rport in responses."),
     ]

@@ -47,11 +47,33 @@ public actor RegistrationManager {
         public var delta: Int
         public var backup: ProxyAddress?
         public var maxForwards: Int
-        public init(expires: Int = 3600, delta: Int = 5, backup: ProxyAddress? = nil, maxForwards: Int = 70) {
+        /// `sip_transport`: UDP (the 7960's) or TCP.
+        public var transport: SIPEndpoint.Transport
+        /// `outbound_proxy`/`outbound_proxy_port`: every REGISTER is sent there, A record only.
+        public var outboundProxy: ProxyAddress?
+        public var nat: NATSettings
+        public init(expires: Int = 3600, delta: Int = 5, backup: ProxyAddress? = nil, maxForwards: Int = 70,
+                    transport: SIPEndpoint.Transport = .udp, outboundProxy: ProxyAddress? = nil, nat: NATSettings = NATSettings()) {
             self.expires = expires
             self.delta = delta
             self.backup = backup
             self.maxForwards = maxForwards
+            self.transport = transport
+            self.outboundProxy = outboundProxy
+            self.nat = nat
+        }
+    }
+
+    /// GUIDE.md §9.7 NAT: `nat_enable` with `nat_address` put the NAT's address in Via and
+    /// Contact; `nat_received_processing` learns it from `received=`/`rport` in responses.
+    public struct NATSettings: Sendable, Equatable {
+        public var enabled: Bool
+        public var address: String?
+        public var receivedProcessing: Bool
+        public init(enabled: Bool = false, address: String? = nil, receivedProcessing: Bool = false) {
+            self.enabled = enabled
+            self.address = address
+            self.receivedProcessing = receivedProcessing
         }
     }
 
@@ -83,6 +105,8 @@ public actor RegistrationManager {
     private var locator: ServerLocation
     private var settings = Settings()
     private var lines: [Int: Line] = [:]
+    /// The public address learned from responses (`nat_received_processing`).
+    public private(set) var learnedAddress: (host: String, port: Int)?
     private let log = Logger.category(.sipRegState)
 
     public init(endpoint: SIPEndpoint, locator: ServerLocation) {
@@ -92,6 +116,7 @@ public actor RegistrationManager {
 
     /// New accounts and settings (after a provisioning boot). Lines whose account changed start over.
     public func configure(_ accounts: [LineAccount], settings: Settings, dnsServers: [String] = []) {
+        if settings.nat != self.settings.nat { learnedAddress = nil }
         self.settings = settings
         locator = ServerLocation(resolver: DNSResolver(servers: dnsServers), random: locator.random)
         let wanted = Dictionary(accounts.map { ($0.line, $0) }, uniquingKeysWith: { a, _ in a })
@@ -186,41 +211,70 @@ public actor RegistrationManager {
         guard let l = lines[n] else { return }
         let proxy = attempt.server == .backup ? (settings.backup ?? l.account.proxy) : l.account.proxy
         let outcome: LineRegistration.Outcome
+        var moved = false
         do {
-            let targets = try await locator.locate(host: proxy.host, port: proxy.port, transport: .udp)
-            guard let target = targets.first else { throw DNSResolver.Failure.noRecords(proxy.host) }
+            // The outbound proxy (when set) is the next hop for every request; the
+            // Request-URI still names the registrar (GUIDE.md §9.7).
+            let hop = settings.outboundProxy.map { ProxyAddress(host: $0.host, port: $0.port ?? 5060) } ?? proxy
+            let targets = try await locator.locate(host: hop.host, port: hop.port, transport: settings.transport)
+            guard let target = targets.first else { throw DNSResolver.Failure.noRecords(hop.host) }
             let destination = try SocketAddress(ipAddress: target.address, port: target.port)
-            if !attempt.isProbe { lines[n]?.proxyInUse = "\(proxy.host):\(target.port)" }
-            let (bytes, branch) = await build(attempt, account: l, proxy: proxy, destination: destination)
-            let result = await endpoint.request(bytes, branch: branch, method: "REGISTER", to: destination)
+            if !attempt.isProbe { lines[n]?.proxyInUse = "\(proxy.host):\(settings.outboundProxy == nil ? target.port : proxy.port ?? 5060)" }
+            let advertised = await advertisedAddress(toward: destination)
+            let (bytes, branch) = build(attempt, account: l, proxy: proxy, advertised: advertised, transport: target.transport)
+            let result = await endpoint.request(bytes, branch: branch, method: "REGISTER", to: destination, transport: target.transport)
+            moved = learn(from: result.response, transport: target.transport, advertised: advertised)
             outcome = Self.outcome(result.response, account: l.account)
         } catch {
             log.warning("line \(n): \(proxy.host): \(error)")
             outcome = .noAnswer
         }
         guard var current = lines[n] else { return }
-        let actions = current.machine.outcome(outcome, cseq: attempt.cseq, probe: attempt.isProbe)
+        var actions = current.machine.outcome(outcome, cseq: attempt.cseq, probe: attempt.isProbe)
         lines[n] = current
         perform(actions, line: n)
+        // Registered under an address the registrar says is not ours: register the right one now.
+        if moved, current.machine.state == .registered, case .response(200...299, _, _, _) = outcome {
+            actions = current.machine.timerFired(.refresh)
+            lines[n] = current
+            perform(actions, line: n)
+        }
+    }
+
+    /// `nat_received_processing`: the top Via of a response says where the request came from
+    /// (RFC 3581). Returns true when that differs from the address the request advertised.
+    private func learn(from response: SIPMessage?, transport: SIPEndpoint.Transport, advertised: (String, Int)) -> Bool {
+        guard settings.nat.receivedProcessing, let response, let via = try? response.topVia() else { return false }
+        guard via.received != nil || via.rport != nil else { return false }
+        let host = via.received ?? via.host
+        // Over TCP the source port is the connection's; the phone still listens on its own.
+        var port = via.port ?? 5060
+        if transport == .udp, case .value(let p) = via.rport { port = p }
+        if learnedAddress?.host != host || learnedAddress?.port != port {
+            learnedAddress = (host, port)
+            log.info("NAT: the registrar sees this phone at \(host):\(port)")
+        }
+        return advertised != (host, port)
     }
 
     private func build(_ attempt: LineRegistration.RegisterAttempt, account l: Line, proxy: ProxyAddress,
-                       destination: SocketAddress) async -> ([UInt8], String) {
+                       advertised: (String, Int), transport: SIPEndpoint.Transport) -> ([UInt8], String) {
         let a = l.account
-        let (localHost, localPort) = await localContact(toward: destination)
+        let (localHost, localPort) = advertised
         let userParam = a.userInfo.map { ";user=\($0)" } ?? ""
-        let registrar = "sip:\(proxy.host)" + (proxy.port.map { ":\($0)" } ?? "")
+        let transportParam = transport == .tcp ? ";transport=tcp" : ""
+        let registrar = "sip:\(proxy.host)" + (proxy.port.map { ":\($0)" } ?? "") + transportParam
         let aor = "sip:\(a.user)@\(proxy.host)\(userParam)"
         let branch = SIPIdentifiers.branch()
         var m = SIPMessageBuilder.request(method: "REGISTER", uri: registrar)
-        m.add("Via", "SIP/2.0/UDP \(localHost):\(localPort);branch=\(branch);rport")
+        m.add("Via", "SIP/2.0/\(transport.rawValue.uppercased()) \(localHost):\(localPort);branch=\(branch);rport")
         m.add("Max-Forwards", String(settings.maxForwards))
         let display = a.displayName.map { "\"\($0)\" " } ?? ""
         m.add("From", "\(display)<\(aor)>;tag=\(l.fromTag)")
         m.add("To", "<\(aor)>")
         m.add("Call-ID", l.callID)
         m.add("CSeq", "\(attempt.cseq) REGISTER")
-        m.add("Contact", "<sip:\(a.user)@\(localHost):\(localPort)\(userParam)>")
+        m.add("Contact", "<sip:\(a.user)@\(localHost):\(localPort)\(userParam)\(transportParam)>")
         m.add("Expires", String(attempt.expires))
         if let challenge = attempt.challenge,
            let answer = DigestAuthentication.answer(challenge, username: a.authName, password: a.password, method: "REGISTER",
@@ -232,11 +286,15 @@ public actor RegistrationManager {
         return (m.serialize(), branch)
     }
 
-    /// The address and port to advertise: the bound address, or the source address the
-    /// kernel would use toward the registrar when bound to 0.0.0.0.
-    private func localContact(toward destination: SocketAddress) async -> (String, Int) {
+    /// The address and port put in Via and Contact: the NAT's (`nat_enable`, `nat_address`),
+    /// else the one learned from responses (`nat_received_processing`), else the bound
+    /// address, or the source address the kernel would use toward the registrar when bound
+    /// to 0.0.0.0. The port is always `voip_control_port` (or the one learned by rport).
+    func advertisedAddress(toward destination: SocketAddress) async -> (String, Int) {
         let local = await endpoint.localAddress
         let port = local?.port ?? 5060
+        if settings.nat.receivedProcessing, let learned = learnedAddress { return learned }
+        if settings.nat.enabled, let nat = settings.nat.address { return (nat, port) }
         if let ip = local?.ipAddress, ip != "0.0.0.0", ip != "::" { return (ip, port) }
         return (Self.sourceAddress(toward: destination) ?? "127.0.0.1", port)
     }

@@ -3,11 +3,13 @@ import Logging
 import NIOCore
 import SIPMessage
 
-/// The phone's SIP endpoint: one UDP transport, the client transactions in flight (matched by
-/// the top Via branch and the CSeq method, RFC 3261 §17.1.3), and the answers to requests
-/// nobody else handles. Transactions run their sans-I/O state machines; this actor performs
-/// their actions and runs their timers.
+/// The phone's SIP endpoint: the UDP and TCP transports on `voip_control_port`, the client
+/// transactions in flight (matched by the top Via branch and the CSeq method, RFC 3261
+/// §17.1.3), and the answers to requests nobody else handles. Transactions run their sans-I/O
+/// state machines; this actor performs their actions and runs their timers.
 public actor SIPEndpoint {
+    public typealias Transport = ServerLocation.Transport
+
     public struct Outcome: Sendable {
         /// The final response, or nil when the transaction timed out or could not be sent.
         public let response: SIPMessage?
@@ -16,58 +18,113 @@ public actor SIPEndpoint {
     struct Pending {
         var transaction: ClientTransaction<[UInt8]>
         let destination: SocketAddress
+        let transport: Transport
         let method: String
         var continuation: CheckedContinuation<Outcome, Never>?
         var timers: [TransactionTimer: Task<Void, Never>] = [:]
     }
 
     public private(set) var timers: TransactionTimers
-    private var transport: UDPTransport?
+    private var udp: UDPTransport?
+    private var tcp: TCPTransport?
+    private var group: (any EventLoopGroup)?
     private var pending: [String: Pending] = [:]
     private let log = Logger.category(.sipTrx)
     private let userAgent = "Deskphone"
+    /// Requests answered and malformed requests rejected (for tests and `show`).
+    public private(set) var rejected = 0
 
     public init(timers: TransactionTimers) {
         self.timers = timers
     }
 
-    /// Binds the UDP transport on `host:port` (`voip_control_port`).
+    /// Binds UDP and TCP on `host:port` (`voip_control_port`). UDP is required; a TCP port
+    /// already taken is reported and the phone runs on UDP alone.
     public func start(group: any EventLoopGroup, host: String, port: Int, timers: TransactionTimers? = nil) async throws {
         if let timers { self.timers = timers }
-        let t = try await UDPTransport.bind(group: group, host: host, port: port) { [weak self] bytes, from in
+        self.group = group
+        let u = try await UDPTransport.bind(group: group, host: host, port: port) { [weak self] bytes, from in
             guard let self else { return }
-            Task { await self.received(bytes, from: from) }
+            Task { await self.received(bytes, from: from, transport: .udp) }
         }
-        transport = t
+        udp = u
+        do {
+            tcp = try await TCPTransport.bind(group: group, host: host, port: u.localAddress.port ?? port) { [weak self] bytes, from in
+                guard let self else { return }
+                Task { await self.received(bytes, from: from, transport: .tcp) }
+            }
+        } catch {
+            Logger.category(.sipTask).error("SIP cannot listen on tcp \(host):\(port): \(error); UDP only")
+        }
     }
 
-    public var localAddress: SocketAddress? { transport?.localAddress }
+    /// Moves the transports to a new address or port (`voip_control_port` changed at a reset).
+    /// Transactions in flight end without an answer.
+    public func rebind(host: String, port: Int) async throws {
+        guard let group else { throw ChannelError.ioOnClosedChannel }
+        await stop()
+        try await start(group: group, host: host, port: port)
+    }
+
+    /// New timer values (a reset) for the transactions started from now on.
+    public func setTimers(_ timers: TransactionTimers) { self.timers = timers }
+
+    public var localAddress: SocketAddress? { udp?.localAddress }
+    public var tcpListening: Bool { tcp != nil }
+    public var tcpConnections: Int { tcp?.connectionCount ?? 0 }
 
     public func stop() async {
         for (_, p) in pending { p.timers.values.forEach { $0.cancel() }; p.continuation?.resume(returning: Outcome(response: nil)) }
         pending.removeAll()
-        await transport?.close()
-        transport = nil
+        await udp?.close()
+        await tcp?.close()
+        udp = nil
+        tcp = nil
     }
 
     /// Sends `request` (already carrying its Via branch) and waits for the final response.
-    public func request(_ request: [UInt8], branch: String, method: String, to destination: SocketAddress) async -> Outcome {
+    public func request(_ request: [UInt8], branch: String, method: String, to destination: SocketAddress,
+                        transport: Transport = .udp) async -> Outcome {
         await withCheckedContinuation { continuation in
-            var tx = ClientTransaction(request: request, isInvite: method == "INVITE", reliable: false, timers: timers)
+            var tx = ClientTransaction(request: request, isInvite: method == "INVITE", reliable: transport == .tcp, timers: timers)
             let actions = tx.start()
-            pending[branch] = Pending(transaction: tx, destination: destination, method: method, continuation: continuation)
+            pending[branch] = Pending(transaction: tx, destination: destination, transport: transport, method: method,
+                                      continuation: continuation)
             perform(actions, branch: branch)
         }
     }
 
     // MARK: actions and timers
 
+    private func send(_ bytes: [UInt8], to destination: SocketAddress, over transport: Transport, branch: String?) {
+        switch transport {
+        case .udp:
+            udp?.send(bytes, to: destination)
+        case .tcp:
+            guard let tcp else {
+                if let branch { Task { self.transportFailed(branch: branch) } }
+                return
+            }
+            tcp.send(bytes, to: destination) { [weak self] _ in
+                guard let self, let branch else { return }
+                Task { await self.transportFailed(branch: branch) }
+            }
+        }
+    }
+
+    private func transportFailed(branch: String) {
+        guard var p = pending[branch] else { return }
+        let actions = p.transaction.transportFailed()
+        pending[branch] = p
+        perform(actions, branch: branch)
+    }
+
     private func perform(_ actions: [TransactionAction<[UInt8]>], branch: String) {
         for action in actions {
             guard var p = pending[branch] else { return }
             switch action {
             case .send(let bytes):
-                transport?.send(bytes, to: p.destination)
+                send(bytes, to: p.destination, over: p.transport, branch: branch)
             case .sendAck:
                 break   // REGISTER and OPTIONS only so far; the INVITE dialog layer adds ACKs
             case .arm(let timer, let after):
@@ -109,12 +166,12 @@ public actor SIPEndpoint {
 
     // MARK: receiving
 
-    private func received(_ bytes: [UInt8], from: SocketAddress) {
+    private func received(_ bytes: [UInt8], from: SocketAddress, transport: Transport) {
         let message: SIPMessage
         do {
-            message = try SIPMessage(parsing: bytes)
+            message = try SIPMessage(parsing: bytes, transport: transport == .tcp ? .stream : .datagram)
         } catch {
-            log.debug("dropped a malformed datagram from \(from): \(error)")
+            reject(bytes, error: error, from: from, transport: transport)
             return
         }
         if message.isResponse {
@@ -127,19 +184,54 @@ public actor SIPEndpoint {
             pending[branch] = p
             perform(actions, branch: branch)
         } else {
-            answer(message, from: from)
+            answer(message, from: from, transport: transport)
         }
     }
 
+    /// A request that failed to parse is answered (400, 505, 513 …) when its Via, From, To,
+    /// Call-ID and CSeq can be found; a malformed response is dropped (RFC 4475 §3.1.2).
+    private func reject(_ bytes: [UInt8], error: SIPParseError, from: SocketAddress, transport: Transport) {
+        log.debug("malformed message from \(from): \(error)")
+        guard var answer = SIPMessageBuilder.rejection(of: bytes, error: error, toTag: SIPIdentifiers.tag()) else { return }
+        rejected += 1
+        answer.add("User-Agent", userAgent)
+        sendResponse(answer, viaFrom: bytes, from: from, transport: transport)
+    }
+
     /// Requests the phone does not handle yet get a clean answer (OPTIONS: 200 with Allow).
-    private func answer(_ request: SIPMessage, from: SocketAddress) {
+    private func answer(_ request: SIPMessage, from: SocketAddress, transport: Transport) {
         guard request.method != "ACK" else { return }
         let (code, reason): (Int, String?) = request.method == "OPTIONS" ? (200, nil) : (501, "Not Implemented")
         var response = SIPMessageBuilder.response(to: request, code: code, reason: reason, toTag: SIPIdentifiers.tag())
         response.add("Allow", "REGISTER, OPTIONS")
         response.add("User-Agent", userAgent)
-        response.add("Content-Length", "0")
-        transport?.send(response.serialize(), to: from)
+        sendResponse(response, viaFrom: request.bytes, from: from, transport: transport)
+    }
+
+    /// Sends a response where RFC 3261 §18.2.2 / RFC 3581 say, with received/rport filled in.
+    private func sendResponse(_ response: SIPMessageBuilder, viaFrom request: [UInt8], from: SocketAddress, transport: Transport) {
+        var response = response
+        var destination = from
+        if let first = response.headers.firstIndex(where: { $0.name == "Via" }),
+           let (top, rest) = Self.splitTopVia(response.headers[first].value),
+           let via = try? SIPMessage(parsing: "OPTIONS sip:x SIP/2.0\r\nVia: \(top)\r\n\r\n").topVia(),
+           let ip = from.ipAddress, let port = from.port {
+            let route = ResponseRouting.route(viaText: top, via: via, sourceHost: ip, sourcePort: port, transport: transport)
+            response.headers[first].value = route.topVia + rest
+            if let to = try? SocketAddress(ipAddress: route.host, port: route.port) { destination = to }
+        }
+        send(response.serialize(), to: destination, over: transport, branch: nil)
+    }
+
+    /// The first Via of a header value that may hold a comma list, and the rest (", …").
+    static func splitTopVia(_ value: String) -> (String, String)? {
+        var inQuotes = false
+        for i in value.indices {
+            let c = value[i]
+            if c == "\"" { inQuotes.toggle() }
+            if c == ",", !inQuotes { return (String(value[..<i]), String(value[i...])) }
+        }
+        return value.isEmpty ? nil : (value, "")
     }
 }
 

@@ -1,0 +1,65 @@
+import SIPMessage
+
+/// Where a response to a received request goes, and the top Via it carries (RFC 3261 §18.2.1
+/// and §18.2.2, RFC 3581 §4): the source address is recorded as `received` when it differs
+/// from the sent-by host, `rport` gets the source port when the client asked for it, and the
+/// response goes to the source address at the source port (rport, or any stream transport) or
+/// at the sent-by port. A `maddr` (multicast) is not honoured: the phone answers unicast only.
+public struct ResponseRouting: Sendable, Equatable {
+    /// The top Via value to put in the response.
+    public let topVia: String
+    public let host: String
+    public let port: Int
+
+    public init(topVia: String, host: String, port: Int) {
+        self.topVia = topVia
+        self.host = host
+        self.port = port
+    }
+
+    /// `viaText` is the request's top Via value as received (one header value, not a list).
+    public static func route(viaText: String, via: SIPVia, sourceHost: String, sourcePort: Int,
+                             transport: ServerLocation.Transport) -> ResponseRouting {
+        var text = viaText
+        if via.received == nil, via.host != sourceHost {
+            text = insert(";received=\(sourceHost)", into: text)
+        }
+        if via.rport == .requested {
+            text = replaceBareRPort(in: text, with: ";rport=\(sourcePort)")
+        }
+        let symmetric = via.rport != nil || transport == .tcp
+        return ResponseRouting(topVia: text, host: sourceHost, port: symmetric ? sourcePort : (via.port ?? 5060))
+    }
+
+    /// Appends a parameter to the Via value (before any trailing whitespace).
+    static func insert(_ parameter: String, into via: String) -> String {
+        var v = Substring(via)
+        while let l = v.last, l == " " || l == "\t" { v.removeLast() }
+        return String(v) + parameter
+    }
+
+    /// `;rport` without a value becomes `;rport=PORT`; anything else is left alone.
+    static func replaceBareRPort(in via: String, with replacement: String) -> String {
+        var parts = via.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+        for i in parts.indices.dropFirst() {
+            let p = parts[i].trimmingCharacters()
+            if p.lowercased() == "rport" {
+                parts[i] = String(replacement.dropFirst())
+                return parts.joined(separator: ";")
+            }
+        }
+        return insert(replacement, into: via)
+    }
+}
+
+extension SIPMessageBuilder {
+    /// Replaces the value of the first header called `name` (case-insensitive).
+    mutating func replaceFirst(_ name: String, with value: String) {
+        guard let i = headers.firstIndex(where: { $0.name.lowercased() == name.lowercased() }) else { return }
+        headers[i].value = value
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String { Substring(self).trimmingCharacters() }
+}

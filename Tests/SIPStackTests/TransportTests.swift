@@ -1,0 +1,131 @@
+import Foundation
+import NIOCore
+import NIOEmbedded
+import SIPMessage
+@testable import SIPStack
+import Testing
+
+/// RFC 3261 §18.2.2 and RFC 3581 §4: where responses go and what the top Via says.
+@Suite struct ResponseRoutingTests {
+    func via(_ text: String) throws -> SIPVia {
+        try SIPMessage(parsing: "OPTIONS sip:x SIP/2.0\r\nVia: \(text)\r\n\r\n").topVia()
+    }
+
+    @Test func rportRequestedGetsTheSourcePortAndReceived() throws {
+        let text = "SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bKa;rport"
+        let r = ResponseRouting.route(viaText: text, via: try via(text), sourceHost: "192.0.2.1", sourcePort: 40001, transport: .udp)
+        #expect(r.topVia == "SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bKa;rport=40001;received=192.0.2.1")
+        #expect(r.host == "192.0.2.1" && r.port == 40001)
+    }
+
+    @Test func withoutRportTheSentByPortIsUsed() throws {
+        let text = "SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bKa"
+        let r = ResponseRouting.route(viaText: text, via: try via(text), sourceHost: "192.0.2.1", sourcePort: 40001, transport: .udp)
+        #expect(r.topVia == text + ";received=192.0.2.1")
+        #expect(r.host == "192.0.2.1" && r.port == 5070)
+        let noPort = "SIP/2.0/UDP 10.0.0.5;branch=z9hG4bKa"
+        #expect(ResponseRouting.route(viaText: noPort, via: try via(noPort), sourceHost: "192.0.2.1", sourcePort: 1,
+                                      transport: .udp).port == 5060)
+    }
+
+    @Test func sameHostAddsNoReceivedAndTCPAnswersOnTheConnection() throws {
+        let text = "SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bKa"
+        let r = ResponseRouting.route(viaText: text, via: try via(text), sourceHost: "192.0.2.1", sourcePort: 33333, transport: .tcp)
+        #expect(r.topVia == text)
+        #expect(r.port == 33333)
+    }
+
+    @Test func rportWithSpacesAndAnExistingValueIsKept() throws {
+        let text = "SIP/2.0/UDP h ; rport ;branch=z9hG4bKa"
+        let r = ResponseRouting.route(viaText: text, via: try via(text), sourceHost: "192.0.2.1", sourcePort: 7, transport: .udp)
+        #expect(r.topVia == "SIP/2.0/UDP h ;rport=7;branch=z9hG4bKa;received=192.0.2.1")
+        let valued = "SIP/2.0/UDP 192.0.2.1;rport=9;branch=z9hG4bKa"
+        #expect(ResponseRouting.route(viaText: valued, via: try via(valued), sourceHost: "192.0.2.1", sourcePort: 7,
+                                      transport: .udp).topVia == valued)
+    }
+
+    @Test func theTopViaOfACommaListIsSplitOff() {
+        #expect(SIPEndpoint.splitTopVia("SIP/2.0/UDP a;branch=1, SIP/2.0/UDP b") ?? ("", "") == ("SIP/2.0/UDP a;branch=1", ", SIP/2.0/UDP b"))
+        #expect(SIPEndpoint.splitTopVia("SIP/2.0/UDP a;x=\"p,q\"") ?? ("", "") == ("SIP/2.0/UDP a;x=\"p,q\"", ""))
+    }
+}
+
+/// The TCP framer on an EmbeddedChannel: messages cut by Content-Length however the bytes
+/// arrive, keep-alives answered, a stream that cannot be framed answered and closed.
+@Suite struct StreamFramerTests {
+    final class Collected: @unchecked Sendable {
+        var messages: [[UInt8]] = []
+    }
+
+    func channel(_ collected: Collected, limits: TCPTransport.Limits = TCPTransport.Limits()) throws -> EmbeddedChannel {
+        let remote = try SocketAddress(ipAddress: "192.0.2.7", port: 5060)
+        let ch = EmbeddedChannel()
+        try ch.pipeline.syncOperations.addHandler(StreamFramer(remote: remote, limits: limits) { bytes, _ in
+            collected.messages.append(bytes)
+        })
+        try ch.connect(to: remote).wait()
+        return ch
+    }
+
+    static let options = "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nFrom: <sip:x@y>;tag=1\r\n"
+        + "To: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 4\r\n\r\nbody"
+
+    @Test func messagesSplitAndJoinedAnyHow() throws {
+        let got = Collected()
+        let ch = try channel(got)
+        // an RFC 5626 ping alone gets one CRLF pong
+        try ch.writeInbound(ch.allocator.buffer(bytes: Array("\r\n\r\n".utf8)))
+        let pong = try #require(try ch.readOutbound(as: ByteBuffer.self))
+        #expect(Array(pong.readableBytesView) == [13, 10])
+        // one byte at a time, then everything at once (stray CRLFs before a message are skipped)
+        let stream = Array((Self.options + "\r\n" + Self.options).utf8)
+        for b in stream { try ch.writeInbound(ch.allocator.buffer(bytes: [b])) }
+        try ch.writeInbound(ch.allocator.buffer(bytes: stream))
+        #expect(got.messages.count == 4)
+        #expect(got.messages.allSatisfy { $0 == Array(Self.options.utf8) })
+        #expect(try ch.readOutbound(as: ByteBuffer.self) == nil)
+        #expect(ch.isActive)
+    }
+
+    @Test func endlessHeaderIsAnswered513AndClosed() throws {
+        let got = Collected()
+        let ch = try channel(got)
+        try ch.writeInbound(ch.allocator.buffer(bytes: Array("INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nFrom: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c9\r\nCSeq: 1 INVITE\r\nX: ".utf8)))
+        let chunk = [UInt8](repeating: 0x61, count: 8192)
+        var written = 0
+        while ch.isActive && written < 1_000_000 {
+            try ch.writeInbound(ch.allocator.buffer(bytes: chunk))
+            written += chunk.count
+        }
+        #expect(!ch.isActive)
+        #expect(written <= 65_536 + 8192)
+        #expect(got.messages.isEmpty)
+        let out = try #require(try ch.readOutbound(as: ByteBuffer.self))
+        let text = String(decoding: out.readableBytesView, as: UTF8.self)
+        #expect(text.hasPrefix("SIP/2.0 513 Message Too Large\r\n"), "\(text)")
+        #expect(text.contains("Call-ID: c9\r\n"))
+    }
+
+    @Test func badContentLengthClosesWithout_a_BodyGuess() throws {
+        let got = Collected()
+        let ch = try channel(got)
+        let bad = Self.options.replacingOccurrences(of: "Content-Length: 4", with: "Content-Length: -4")
+        try ch.writeInbound(ch.allocator.buffer(bytes: Array(bad.utf8)))
+        #expect(!ch.isActive)
+        let out = try #require(try ch.readOutbound(as: ByteBuffer.self))
+        #expect(String(decoding: out.readableBytesView, as: UTF8.self).hasPrefix("SIP/2.0 400 Bad Request\r\n"))
+    }
+
+    @Test func aMessageLeftHalfDoneIsClosedAtItsDeadline() throws {
+        let got = Collected()
+        var limits = TCPTransport.Limits()
+        limits.partialMessage = .seconds(32)
+        let ch = try channel(got, limits: limits)
+        try ch.writeInbound(ch.allocator.buffer(bytes: Array(Self.options.utf8.prefix(40))))
+        ch.embeddedEventLoop.advanceTime(by: .seconds(31))
+        #expect(ch.isActive)
+        ch.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(!ch.isActive)
+        #expect(got.messages.isEmpty)
+    }
+}
