@@ -24,7 +24,16 @@ public actor SIPEndpoint {
         var timers: [TransactionTimer: Task<Void, Never>] = [:]
     }
 
+    /// A request being answered: its server transaction and where its responses go.
+    struct Serving {
+        var transaction: ServerTransaction<[UInt8]>
+        let destination: SocketAddress
+        let transport: Transport
+        var timers: [TransactionTimer: Task<Void, Never>] = [:]
+    }
+
     public private(set) var timers: TransactionTimers
+    private var serving: [ServerTransactionKey: Serving] = [:]
     private var udp: UDPTransport?
     private var tcp: TCPTransport?
     private var group: (any EventLoopGroup)?
@@ -76,6 +85,8 @@ public actor SIPEndpoint {
     public func stop() async {
         for (_, p) in pending { p.timers.values.forEach { $0.cancel() }; p.continuation?.resume(returning: Outcome(response: nil)) }
         pending.removeAll()
+        for (_, s) in serving { s.timers.values.forEach { $0.cancel() } }
+        serving.removeAll()
         await udp?.close()
         await tcp?.close()
         udp = nil
@@ -125,8 +136,11 @@ public actor SIPEndpoint {
             switch action {
             case .send(let bytes):
                 send(bytes, to: p.destination, over: p.transport, branch: branch)
-            case .sendAck:
-                break   // REGISTER and OPTIONS only so far; the INVITE dialog layer adds ACKs
+            case .sendAck(let responseBytes):
+                guard let invite = try? SIPMessage(parsing: p.transaction.request),
+                      let response = try? SIPMessage(parsing: responseBytes),
+                      let ack = FailureAck.build(invite: invite, response: response) else { continue }
+                send(ack, to: p.destination, over: p.transport, branch: nil)
             case .arm(let timer, let after):
                 p.timers[timer]?.cancel()
                 p.timers[timer] = Task { [weak self] in
@@ -184,9 +198,87 @@ public actor SIPEndpoint {
             pending[branch] = p
             perform(actions, branch: branch)
         } else {
-            answer(message, from: from, transport: transport)
+            serve(message, from: from, transport: transport)
         }
     }
+
+    /// A request: validated, matched to its server transaction (§17.2.3), answered once by the
+    /// TU and, when retransmitted, answered again from the transaction.
+    private func serve(_ request: SIPMessage, from: SocketAddress, transport: Transport) {
+        do {
+            _ = try request.validate()
+        } catch {
+            reject(request.bytes, error: error, from: from, transport: transport)
+            return
+        }
+        guard let key = ServerTransactionKey(request) else { return }
+        if request.method == "ACK" {
+            // An ACK for a non-2xx final ends the INVITE transaction; an ACK for a 2xx
+            // belongs to a dialog (the call layer), and without one there is nothing to do.
+            guard var s = serving[key] else { return }
+            let actions = s.transaction.ackReceived()
+            serving[key] = s
+            performServer(actions, key: key)
+            return
+        }
+        if var s = serving[key] {
+            let actions = s.transaction.requestRetransmitted()
+            serving[key] = s
+            performServer(actions, key: key)
+            return
+        }
+        var response = answer(request)
+        var destination = from
+        route(&response, from: from, transport: transport, destination: &destination)
+        let status: Int
+        if case .response(let code, _) = response.start { status = code } else { status = 500 }
+        serving[key] = Serving(transaction: ServerTransaction(isInvite: request.method == "INVITE", reliable: transport == .tcp,
+                                                               timers: timers),
+                               destination: destination, transport: transport)
+        guard var s = serving[key] else { return }
+        let actions = s.transaction.respond(response.serialize(), status: status)
+        serving[key] = s
+        performServer(actions, key: key)
+    }
+
+    private func performServer(_ actions: [TransactionAction<[UInt8]>], key: ServerTransactionKey) {
+        for action in actions {
+            guard var s = serving[key] else { return }
+            switch action {
+            case .send(let bytes):
+                send(bytes, to: s.destination, over: s.transport, branch: nil)
+            case .arm(let timer, let after):
+                s.timers[timer]?.cancel()
+                s.timers[timer] = Task { [weak self] in
+                    try? await Task.sleep(for: after)
+                    guard !Task.isCancelled else { return }
+                    await self?.fireServer(timer, key: key)
+                }
+                serving[key] = s
+            case .cancel(let timer):
+                s.timers[timer]?.cancel()
+                s.timers[timer] = nil
+                serving[key] = s
+            case .timedOut:
+                log.debug("server transaction \(key): no ACK (timer H)")
+            case .terminated:
+                s.timers.values.forEach { $0.cancel() }
+                serving[key] = nil
+            case .deliver, .sendAck, .transportError:
+                break
+            }
+        }
+    }
+
+    private func fireServer(_ timer: TransactionTimer, key: ServerTransactionKey) {
+        guard var s = serving[key] else { return }
+        let actions = s.transaction.timerFired(timer)
+        serving[key] = s
+        performServer(actions, key: key)
+    }
+
+    /// Server transactions in progress (tests, `show`).
+    public var serverTransactionCount: Int { serving.count }
 
     /// A request that failed to parse is answered (400, 505, 513 …) when its Via, From, To,
     /// Call-ID and CSeq can be found; a malformed response is dropped (RFC 4475 §3.1.2).
@@ -198,20 +290,26 @@ public actor SIPEndpoint {
         sendResponse(answer, viaFrom: bytes, from: from, transport: transport)
     }
 
-    /// Requests the phone does not handle yet get a clean answer (OPTIONS: 200 with Allow).
-    private func answer(_ request: SIPMessage, from: SocketAddress, transport: Transport) {
-        guard request.method != "ACK" else { return }
+    /// The transaction user's answer. Requests the phone does not handle yet get a clean one
+    /// (OPTIONS: 200 with Allow; anything else 501).
+    private func answer(_ request: SIPMessage) -> SIPMessageBuilder {
         let (code, reason): (Int, String?) = request.method == "OPTIONS" ? (200, nil) : (501, "Not Implemented")
         var response = SIPMessageBuilder.response(to: request, code: code, reason: reason, toTag: SIPIdentifiers.tag())
         response.add("Allow", "REGISTER, OPTIONS")
         response.add("User-Agent", userAgent)
-        sendResponse(response, viaFrom: request.bytes, from: from, transport: transport)
+        return response
     }
 
-    /// Sends a response where RFC 3261 §18.2.2 / RFC 3581 say, with received/rport filled in.
+    /// Sends a response outside any transaction (a rejected request).
     private func sendResponse(_ response: SIPMessageBuilder, viaFrom request: [UInt8], from: SocketAddress, transport: Transport) {
         var response = response
         var destination = from
+        route(&response, from: from, transport: transport, destination: &destination)
+        send(response.serialize(), to: destination, over: transport, branch: nil)
+    }
+
+    /// Where a response goes per RFC 3261 §18.2.2 / RFC 3581, with received/rport filled in.
+    private func route(_ response: inout SIPMessageBuilder, from: SocketAddress, transport: Transport, destination: inout SocketAddress) {
         if let first = response.headers.firstIndex(where: { $0.name == "Via" }),
            let (top, rest) = Self.splitTopVia(response.headers[first].value),
            let via = try? SIPMessage(parsing: "OPTIONS sip:x SIP/2.0\r\nVia: \(top)\r\n\r\n").topVia(),
@@ -220,7 +318,6 @@ public actor SIPEndpoint {
             response.headers[first].value = route.topVia + rest
             if let to = try? SocketAddress(ipAddress: route.host, port: route.port) { destination = to }
         }
-        send(response.serialize(), to: destination, over: transport, branch: nil)
     }
 
     /// The first Via of a header value that may hold a comma list, and the rest (", …").

@@ -1,0 +1,23 @@
+import SIPMessage
+
+/// Which server transaction a request belongs to (RFC 3261 §17.2.3): the top Via's branch
+/// (with the magic cookie), its sent-by, and the method, with ACK matching its INVITE. Requests
+/// from RFC 2543 clients (no magic cookie) are matched on Request-URI, From tag, Call-ID,
+/// CSeq number and the top Via, as §17.2.3 describes for them.
+public struct ServerTransactionKey: Hashable, Sendable, CustomStringConvertible {
+    public let value: String
+
+    public init?(_ request: SIPMessage) {
+        guard let method = request.method, let via = try? request.topVia(), let cseq = try? request.cseq() else { return nil }
+        let m = method == "ACK" ? "INVITE" : method
+        let sentBy = "\(via.host.lowercased()):\(via.port ?? 5060)"
+        if via.hasMagicCookie, let branch = via.branch {
+            value = "\(branch)|\(sentBy)|\(m)"
+        } else {
+            let tag = (try? request.from().tag) ?? nil
+            value = "2543|\(request.requestURIText ?? "")|\(tag ?? "")|\((try? request.callID()) ?? "")|\(cseq.number)|\(sentBy)|\(via.branch ?? "")|\(m)"
+        }
+    }
+
+    public var description: String { value }
+}

@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking UDP socket on 127.0.0.1 and a free port, for tests that play one side of a
+/// SIP exchange by hand: send datagrams, receive them one at a time with a timeout.
+public final class UDPSocket: @unchecked Sendable {
+    public let fd: Int32
+    public let port: Int
+    /// The source port of the last datagram received.
+    public private(set) var lastSourcePort = 0
+
+    public init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket: \(errno)") }
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &local) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard ok else { close(fd); throw TestFailure("bind: \(errno)") }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: local.sin_port))
+    }
+
+    deinit { close(fd) }
+
+    public func send(_ bytes: [UInt8], to port: Int) {
+        var to = sockaddr_in()
+        to.sin_family = sa_family_t(AF_INET)
+        to.sin_addr.s_addr = inet_addr("127.0.0.1")
+        to.sin_port = in_port_t(UInt16(port).bigEndian)
+        _ = bytes.withUnsafeBytes { b in
+            withUnsafePointer(to: &to) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(fd, b.baseAddress, b.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+    }
+
+    public func send(_ text: String, to port: Int) { send(Array(text.utf8), to: port) }
+
+    /// The next datagram within `timeout`, or nil.
+    public func receive(timeout: Duration) -> [UInt8]? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 20) > 0 else { continue }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            var from = sockaddr_in()
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let n = withUnsafeMutablePointer(to: &from) { fp in
+                fp.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, &chunk, chunk.count, 0, $0, &len) }
+            }
+            if n > 0 {
+                lastSourcePort = Int(UInt16(bigEndian: from.sin_port))
+                return Array(chunk[0..<n])
+            }
+        }
+        return nil
+    }
+
+    public func receiveText(timeout: Duration) -> String? {
+        receive(timeout: timeout).map { String(decoding: $0, as: UTF8.self) }
+    }
+}
