@@ -4,8 +4,9 @@ import Logging
 ///
 /// Messages at `baseLevel` or above go to `output` (the daemon's log). Debug and trace messages
 /// are built only when the category is on (in the registry) or the daemon runs at that level;
-/// they go to the subscribed sessions, timestamped as GUIDE.md §4.3 shows
-/// (`[HH:MM:SS:uuuuuu] category: message`).
+/// every message of an enabled category, whatever its level, goes to the subscribed sessions,
+/// timestamped as GUIDE.md §4.3 shows (`[HH:MM:SS:uuuuuu] category: message`): `debug
+/// sip-reg-state` shows the state changes logged at info as well as the details at debug.
 public struct DebugLogHandler: LogHandler {
     public let category: DebugCategory
     public let registry: DebugRegistry
@@ -36,7 +37,7 @@ public struct DebugLogHandler: LogHandler {
         if event.level >= baseLevel {
             output.write(level: event.level, category: category, text: text)
         }
-        if event.level <= .debug, registry.isEnabled(category) {
+        if registry.isEnabled(category) {
             registry.publish(category, "[\(WallClock.debugStamp())] \(category.rawValue): \(text)")
         }
     }

@@ -55,12 +55,12 @@ import Glibc
         defer { close(fd) }
         let start = ContinuousClock.now
         for guess in ["one", "two", "three"] { _ = Sockets.send(fd, Array("\(guess)\r\n".utf8)) }
-        let text = String(decoding: Sockets.receive(fd, timeout: .seconds(8)).filter { $0 < 128 }, as: UTF8.self)
+        let text = String(decoding: await Sockets.receive(fd, timeout: .seconds(8)).filter { $0 < 128 }, as: UTF8.self)
         #expect(text.contains("Password :"))
         #expect(text.contains("% Password incorrect"))
         #expect(text.contains("% Login failed: too many wrong passwords; closing the session"))
         #expect(ContinuousClock.now - start >= .seconds(3), "1 s + 2 s of back-off before the third answer")
         // the connection is closed: a further send fails or reads EOF
-        #expect(Sockets.receive(fd, timeout: .milliseconds(300)).isEmpty)
+        #expect(await Sockets.receive(fd, timeout: .milliseconds(300)).isEmpty)
     }
 }

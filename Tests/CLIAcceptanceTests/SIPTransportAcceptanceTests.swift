@@ -85,7 +85,7 @@ import Testing
                 sent += chunk.count
             }
         }
-        let answer = String(decoding: Sockets.receive(fd, timeout: .seconds(2)), as: UTF8.self)
+        let answer = String(decoding: await Sockets.receive(fd, timeout: .seconds(2)), as: UTF8.self)
         // The 64 KiB cap (plus what the socket buffers hold) ends it: the connection was closed
         // long before 8 MiB, or the answer is already there when the buffers are large.
         #expect(cutOff || answer.hasPrefix("SIP/2.0 513"), "sent \(sent) bytes, answer \(answer.prefix(200))")
@@ -107,7 +107,7 @@ import Testing
             + "From: <sip:x@127.0.0.1>;tag=2\r\nTo: <sip:620@127.0.0.1>\r\nCall-ID: opt@test\r\nCSeq: 7 OPTIONS\r\n"
             + "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
         #expect(Sockets.send(probe, Array(options.utf8)))
-        let reply = String(decoding: Sockets.receive(probe, timeout: .seconds(2)), as: UTF8.self)
+        let reply = String(decoding: await Sockets.receive(probe, timeout: .seconds(2)), as: UTF8.self)
         #expect(reply.hasPrefix("SIP/2.0 200 OK\r\n"), "\(reply)")
         #expect(reply.contains("CSeq: 7 OPTIONS"))
         _ = try await daemon.cli(["register 1 1"], password: "s3cret")
@@ -125,7 +125,7 @@ import Testing
         let broken = "INVITE sip:user@example.com; lr SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.99:5999;branch=z9hG4bKbad1;rport\r\n"
             + "From: <sip:x@127.0.0.1>;tag=9\r\nTo: <sip:620@127.0.0.1>\r\nCall-ID: bad1@test\r\nCSeq: 1 INVITE\r\n"
             + "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
-        let (reply, localPort) = Sockets.udpExchange(port: sipPort, Array(broken.utf8), timeout: .seconds(3))
+        let (reply, localPort) = await Sockets.udpExchange(port: sipPort, Array(broken.utf8), timeout: .seconds(3))
         let text = String(decoding: reply, as: UTF8.self)
         #expect(text.hasPrefix("SIP/2.0 400 Bad Request\r\n"), "\(text)\n\(daemon.log.suffix(1500))")
         #expect(text.contains("Via: SIP/2.0/UDP 127.0.0.99:5999;branch=z9hG4bKbad1;rport=\(localPort);received=127.0.0.1")
@@ -134,17 +134,17 @@ import Testing
         #expect(text.contains("To: <sip:620@127.0.0.1>;tag="))
         // A wrong protocol version gets 505; a well-formed OPTIONS 200 with received/rport.
         let v7 = broken.replacingOccurrences(of: "example.com; lr SIP/2.0", with: "example.com SIP/7.0")
-        let (r505, _) = Sockets.udpExchange(port: sipPort, Array(v7.utf8), timeout: .seconds(3))
+        let (r505, _) = await Sockets.udpExchange(port: sipPort, Array(v7.utf8), timeout: .seconds(3))
         #expect(String(decoding: r505, as: UTF8.self).hasPrefix("SIP/2.0 505 "), "\(String(decoding: r505, as: UTF8.self))")
         let options = "OPTIONS sip:620@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKok;rport\r\n"
             + "From: <sip:x@127.0.0.1>;tag=9\r\nTo: <sip:620@127.0.0.1>\r\nCall-ID: ok@test\r\nCSeq: 2 OPTIONS\r\n"
             + "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
-        let (ok, okPort) = Sockets.udpExchange(port: sipPort, Array(options.utf8), timeout: .seconds(3))
+        let (ok, okPort) = await Sockets.udpExchange(port: sipPort, Array(options.utf8), timeout: .seconds(3))
         let okText = String(decoding: ok, as: UTF8.self)
         #expect(okText.hasPrefix("SIP/2.0 200 OK\r\n"), "\(okText)")
         #expect(okText.contains("branch=z9hG4bKok;rport=\(okPort)\r\n"), "\(okText)")
         // A response that matches nothing and garbage without a Via get no answer.
-        let (none, _) = Sockets.udpExchange(port: sipPort, Array("GARBAGE\r\n\r\n".utf8), timeout: .milliseconds(500))
+        let (none, _) = await Sockets.udpExchange(port: sipPort, Array("GARBAGE\r\n\r\n".utf8), timeout: .milliseconds(500))
         #expect(none.isEmpty)
     }
 

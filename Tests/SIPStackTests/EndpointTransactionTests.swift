@@ -30,9 +30,9 @@ import Testing
         let peer = try UDPSocket()
         let options = Self.request("OPTIONS", branch: "z9hG4bKopts1", port: peer.port)
         peer.send(options, to: port)
-        let first = try #require(peer.receiveText(timeout: .seconds(3)))
+        let first = try #require(await peer.receiveText(timeout: .seconds(3)))
         peer.send(options, to: port)
-        let second = try #require(peer.receiveText(timeout: .seconds(3)))
+        let second = try #require(await peer.receiveText(timeout: .seconds(3)))
         #expect(first.hasPrefix("SIP/2.0 200 OK\r\n"))
         #expect(first == second, "a new To tag means a new transaction")
         #expect(await e.serverTransactionCount == 1)
@@ -47,10 +47,10 @@ import Testing
         let (e, port) = try await endpoint()
         let peer = try UDPSocket()
         peer.send(Self.request("INVITE", branch: "z9hG4bKinv1", port: peer.port), to: port)
-        let first = try #require(peer.receiveText(timeout: .seconds(3)))
+        let first = try #require(await peer.receiveText(timeout: .seconds(3)))
         #expect(first.hasPrefix("SIP/2.0 501 Not Implemented\r\n"), "\(first)")
         // timer G: the same 501 again after T1, 2·T1 …
-        let again = try #require(peer.receiveText(timeout: .seconds(2)))
+        let again = try #require(await peer.receiveText(timeout: .seconds(2)))
         #expect(again == first)
         let parsed = try SIPMessage(parsing: first)
         let to = try #require(parsed.value("To"))
@@ -59,8 +59,8 @@ import Testing
             + "Content-Length: 0\r\n\r\n"
         peer.send(ack, to: port)
         // drain what was already in flight, then silence
-        while peer.receive(timeout: .milliseconds(150)) != nil {}
-        #expect(peer.receive(timeout: .milliseconds(800)) == nil, "501 retransmitted after the ACK")
+        while await peer.receive(timeout: .milliseconds(150)) != nil {}
+        #expect(await peer.receive(timeout: .milliseconds(800)) == nil, "501 retransmitted after the ACK")
         await e.stop()
     }
 
@@ -70,13 +70,13 @@ import Testing
         let invite = Self.request("INVITE", branch: "z9hG4bKout1", port: 5060)
         let destination = try SocketAddress(ipAddress: "127.0.0.1", port: peer.port)
         async let outcome = e.request(Array(invite.utf8), branch: "z9hG4bKout1", method: "INVITE", to: destination)
-        let received = try #require(peer.receiveText(timeout: .seconds(3)))
+        let received = try #require(await peer.receiveText(timeout: .seconds(3)))
         #expect(received.hasPrefix("INVITE "))
         let request = try SIPMessage(parsing: received)
         var busy = SIPMessageBuilder.response(to: request, code: 486, toTag: "busy1")
         busy.add("Content-Length", "0")
         peer.send(busy.serialize(), to: peer.lastSourcePort)
-        let ack = try SIPMessage(parsing: try #require(peer.receive(timeout: .seconds(3))))
+        let ack = try SIPMessage(parsing: try #require(await peer.receive(timeout: .seconds(3))))
         #expect(ack.method == "ACK")
         #expect(ack.requestURIText == "sip:620@127.0.0.1")
         #expect(try ack.topVia().branch == "z9hG4bKout1")
@@ -86,7 +86,7 @@ import Testing
         #expect((await outcome).response?.statusCode == 486)
         // the 486 again (our ACK "lost"): ACKed again, not delivered twice
         peer.send(busy.serialize(), to: peer.lastSourcePort)
-        let second = try SIPMessage(parsing: try #require(peer.receive(timeout: .seconds(3))))
+        let second = try SIPMessage(parsing: try #require(await peer.receive(timeout: .seconds(3))))
         #expect(second.method == "ACK")
         await e.stop()
     }

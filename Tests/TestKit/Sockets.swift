@@ -74,7 +74,7 @@ public enum Sockets {
 
     /// Sends one datagram from a fresh socket on 127.0.0.1 to 127.0.0.1:`port` and returns the
     /// first datagram that comes back within `timeout` (empty when none) and the local port.
-    public static func udpExchange(port: Int, _ bytes: [UInt8], timeout: Duration) -> (reply: [UInt8], localPort: Int) {
+    public static func udpExchange(port: Int, _ bytes: [UInt8], timeout: Duration) async -> (reply: [UInt8], localPort: Int) {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         defer { close(fd) }
         var local = sockaddr_in()
@@ -99,7 +99,10 @@ public enum Sockets {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, 50) > 0 else { continue }
+            guard poll(&p, 1, 0) > 0 else {
+                try? await Task.sleep(for: .milliseconds(5))
+                continue
+            }
             var chunk = [UInt8](repeating: 0, count: 65536)
             let n = recv(fd, &chunk, chunk.count, 0)
             if n > 0 { return (Array(chunk[0..<n]), localPort) }
@@ -107,13 +110,17 @@ public enum Sockets {
         return ([], localPort)
     }
 
-    /// Reads whatever arrives within `timeout` (until the peer closes).
-    public static func receive(_ fd: Int32, timeout: Duration) -> [UInt8] {
+    /// Reads whatever arrives within `timeout` (until the peer closes). Polls without blocking
+    /// and sleeps between polls, leaving the test thread pool to the code under test.
+    public static func receive(_ fd: Int32, timeout: Duration) async -> [UInt8] {
         var out: [UInt8] = []
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, 50) > 0 else { continue }
+            guard poll(&p, 1, 0) > 0 else {
+                try? await Task.sleep(for: .milliseconds(5))
+                continue
+            }
             var chunk = [UInt8](repeating: 0, count: 65536)
             let n = recv(fd, &chunk, chunk.count, 0)
             if n <= 0 { break }

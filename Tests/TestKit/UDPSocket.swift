@@ -43,12 +43,16 @@ public final class UDPSocket: @unchecked Sendable {
 
     public func send(_ text: String, to port: Int) { send(Array(text.utf8), to: port) }
 
-    /// The next datagram within `timeout`, or nil.
-    public func receive(timeout: Duration) -> [UInt8]? {
+    /// The next datagram within `timeout`, or nil. It polls without blocking and sleeps
+    /// between polls, so that the code under test can run on the same (small) thread pool.
+    public func receive(timeout: Duration) async -> [UInt8]? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, 20) > 0 else { continue }
+            guard poll(&p, 1, 0) > 0 else {
+                try? await Task.sleep(for: .milliseconds(5))
+                continue
+            }
             var chunk = [UInt8](repeating: 0, count: 65536)
             var from = sockaddr_in()
             var len = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -63,7 +67,7 @@ public final class UDPSocket: @unchecked Sendable {
         return nil
     }
 
-    public func receiveText(timeout: Duration) -> String? {
-        receive(timeout: timeout).map { String(decoding: $0, as: UTF8.self) }
+    public func receiveText(timeout: Duration) async -> String? {
+        await receive(timeout: timeout).map { String(decoding: $0, as: UTF8.self) }
     }
 }

@@ -38,7 +38,9 @@ public actor SIPEndpoint {
     private var tcp: TCPTransport?
     private var group: (any EventLoopGroup)?
     private var pending: [String: Pending] = [:]
+    /// `debug sip-trx`: transaction states; `debug sip-state`: what happens to each request.
     private let log = Logger.category(.sipTrx)
+    private let stateLog = Logger.category(.sipState)
     private let userAgent = "Deskphone"
     /// Requests answered and malformed requests rejected (for tests and `show`).
     public private(set) var rejected = 0
@@ -194,8 +196,12 @@ public actor SIPEndpoint {
                 log.debug("a response matching no transaction from \(from)")
                 return
             }
+            let before = p.transaction.state
             let actions = p.transaction.receive(bytes, status: status)
             pending[branch] = p
+            if before != p.transaction.state {
+                log.debug("client transaction \(branch) \(p.method): \(before.rawValue) -> \(p.transaction.state.rawValue) on \(status)")
+            }
             perform(actions, branch: branch)
         } else {
             serve(message, from: from, transport: transport)
@@ -215,7 +221,11 @@ public actor SIPEndpoint {
         if request.method == "ACK" {
             // An ACK for a non-2xx final ends the INVITE transaction; an ACK for a 2xx
             // belongs to a dialog (the call layer), and without one there is nothing to do.
-            guard var s = serving[key] else { return }
+            guard var s = serving[key] else {
+                stateLog.debug("ACK \((try? request.callID()) ?? "?") matches no transaction: dropped")
+                return
+            }
+            stateLog.debug("ACK \((try? request.callID()) ?? "?"): server transaction \(key) confirmed")
             let actions = s.transaction.ackReceived()
             serving[key] = s
             performServer(actions, key: key)
@@ -236,6 +246,7 @@ public actor SIPEndpoint {
                                                                timers: timers),
                                destination: destination, transport: transport)
         guard var s = serving[key] else { return }
+        stateLog.debug("\(request.method ?? "?") \((try? request.callID()) ?? "?") from \(from.ipAddress ?? "?"):\(from.port ?? 0): answered \(status)")
         let actions = s.transaction.respond(response.serialize(), status: status)
         serving[key] = s
         performServer(actions, key: key)
@@ -283,7 +294,7 @@ public actor SIPEndpoint {
     /// A request that failed to parse is answered (400, 505, 513 …) when its Via, From, To,
     /// Call-ID and CSeq can be found; a malformed response is dropped (RFC 4475 §3.1.2).
     private func reject(_ bytes: [UInt8], error: SIPParseError, from: SocketAddress, transport: Transport) {
-        log.debug("malformed message from \(from): \(error)")
+        stateLog.debug("malformed message from \(from): \(error)")
         guard var answer = SIPMessageBuilder.rejection(of: bytes, error: error, toTag: SIPIdentifiers.tag()) else { return }
         rejected += 1
         answer.add("User-Agent", userAgent)
