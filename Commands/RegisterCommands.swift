@@ -17,7 +17,11 @@ enum RegisterCommands {
                 let option = inv.integer("option") ?? 1
                 let lineText = inv.value("line") ?? ""
                 if lineText.lowercased() == "backup" {
-                    throw CommandFailure("Backup Proxy is invalid or not configured.")
+                    guard await registrations.backup(register: option == 1) else {
+                        throw CommandFailure("Backup Proxy is invalid or not configured.")
+                    }
+                    inv.print(option == 1 ? "Registering line 1 to backup proxy" : "Unregistering line 1 from backup proxy")
+                    return
                 }
                 guard let n = Int(lineText), (1...phone.identity.model.lineCount).contains(n), configured.contains(n) else {
                     throw CommandFailure("Error:Invalid Line")
@@ -45,16 +49,19 @@ enum RegisterCommands {
             : rows.contains { $0.state == .registering } ? "REGISTERING" : "IDLE"
         var out = ["", "LINE REGISTRATION TABLE", "Proxy Registration: \(enabled ? "ENABLED" : "DISABLED"), state: \(global)",
                    "line  APR  state          timer       expires     proxy:port", String(repeating: "-", count: 70)]
-        for n in 1...phone.identity.model.lineCount {
+        let backupProxy = config.text("proxy_backup").map { "\($0):\(config.number("proxy_backup_port") ?? 5060)" }
+        for n in Array(1...phone.identity.model.lineCount) + [RegistrationManager.backupLine] {
+            let label = n == RegistrationManager.backupLine ? "1-BU" : String(n)
             guard let r = rows.first(where: { $0.line == n }) else {
-                out.append("\(String(n).padded(4))  ...  NONE           0           0           undefined:0")
+                out.append("\(label.padded(4))  ...  NONE           0           0           "
+                           + (n == RegistrationManager.backupLine ? backupProxy ?? "undefined:0" : "undefined:0"))
                 continue
             }
             let a = r.sentCredentials ? "1" : (r.lastStatus == 401 || r.lastStatus == 407 ? "x" : ".")
             let p = enabled ? "1" : "."
             let reg = r.state == .registered ? "1" : "x"
             let expires = (0...r.interval).contains(r.secondsLeft) ? r.secondsLeft : 0
-            out.append("\(String(n).padded(4))  \(a)\(p)\(reg)  \(r.state.rawValue.padded(13))  \(String(r.interval).padded(10))  "
+            out.append("\(label.padded(4))  \(a)\(p)\(reg)  \(r.state.rawValue.padded(13))  \(String(r.interval).padded(10))  "
                        + "\(String(expires).padded(10))  \(r.proxy.isEmpty ? "undefined:0" : r.proxy)")
             out.append("      last response: \(r.lastStatus.map(String.init) ?? "none"); \(r.reason)")
         }

@@ -120,6 +120,37 @@ import Testing
         #expect(back.contains("REGISTERED") && back.contains("127.0.0.1:\(primary.port)"), "\(back)\n\(daemon.log)")
     }
 
+    @Test func registerOneBackupRegistersLineOneAtTheBackupToo() async throws {
+        let primary = try await KamailioProcess.start(users: ["620": "pw620"])
+        let backup = try await KamailioProcess.start(users: ["620": "pw620"], address: "127.0.0.2", port: primary.port)
+        let sipPort = try Sockets.freeUDPPort()
+        let daemon = try await DaemonUnderTest.start(
+            files: Self.phone(proxy: "127.0.0.1", port: primary.port, sipPort: sipPort,
+                              extra: "proxy_backup: 127.0.0.2\nproxy_backup_port: \(primary.port)"),
+            arguments: ["--sip-address", "127.0.0.1"])
+        try await waitUntil("registered at the primary") { try await primary.registeredUsers() == ["620"] }
+        let before = try await daemon.cli(["show register"], password: "s3cret").output
+        #expect(before.contains("1-BU  ...  NONE           0           0           127.0.0.2:\(primary.port)"), "\(before)")
+        let r = try await daemon.cli(["register 1 backup"], password: "s3cret")
+        #expect(r.output.contains("Registering line 1 to backup proxy"), "\(r.output)")
+        try await waitUntil("registered at the backup as well") { try await backup.registeredUsers() == ["620"] }
+        #expect(try await primary.registeredUsers() == ["620"])
+        let table = try await daemon.cli(["show register"], password: "s3cret").output
+        #expect(table.split(separator: "\n").contains { $0.hasPrefix("1-BU  111  REGISTERED") && $0.hasSuffix("127.0.0.2:\(primary.port)") },
+                "\(table)")
+        _ = try await daemon.cli(["register 0 backup"], password: "s3cret")
+        try await waitUntil("removed from the backup") { try await backup.registeredUsers().isEmpty }
+        #expect(try await primary.registeredUsers() == ["620"])
+    }
+
+    @Test func registerBackupWithoutABackupProxyIsRefused() async throws {
+        let sipPort = try Sockets.freeUDPPort()
+        let daemon = try await DaemonUnderTest.start(files: Self.phone(proxy: "127.0.0.1", port: 9, sipPort: sipPort),
+                                                     arguments: ["--sip-address", "127.0.0.1"])
+        let r = try await daemon.cli(["register 1 backup"], password: "s3cret")
+        #expect(r.output.contains("Backup Proxy is invalid or not configured."), "\(r.output)")
+    }
+
     @Test func srvThroughThePhonesOwnDNSServer() async throws {
         let kamailio = try await KamailioProcess.start(users: ["620": "pw620"])
         let dns = try await DNSServerProcess.start(records: [

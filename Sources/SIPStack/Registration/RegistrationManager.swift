@@ -120,9 +120,13 @@ public actor RegistrationManager {
         self.settings = settings
         locator = ServerLocation(resolver: DNSResolver(servers: dnsServers), random: locator.random)
         let wanted = Dictionary(accounts.map { ($0.line, $0) }, uniquingKeysWith: { a, _ in a })
-        for (n, line) in lines where wanted[n] != line.account {
+        for (n, line) in lines where n != Self.backupLine && wanted[n] != line.account {
             line.timers.values.forEach { $0.cancel() }
             lines[n] = nil
+        }
+        if let b = lines[Self.backupLine], b.account != Self.backupAccount(wanted[1], settings.backup) {
+            b.timers.values.forEach { $0.cancel() }
+            lines[Self.backupLine] = nil
         }
         for (n, account) in wanted where lines[n] == nil {
             let machine = LineRegistration(settings: .init(expires: settings.expires, delta: settings.delta,
@@ -132,7 +136,31 @@ public actor RegistrationManager {
         }
     }
 
-    public var configuredLines: [Int] { lines.keys.sorted() }
+    public var configuredLines: [Int] { lines.keys.filter { $0 != Self.backupLine }.sorted() }
+
+    /// The key of "line 1 at the backup proxy" (`register 1 backup`, the `1-BU` row of `show
+    /// register`): a second registration of line 1's account, at `proxy_backup`.
+    public static let backupLine = 0
+
+    static func backupAccount(_ line1: LineAccount?, _ backup: ProxyAddress?) -> LineAccount? {
+        guard var a = line1, let backup else { return nil }
+        a.proxy = backup
+        return a
+    }
+
+    /// `register 1 backup` / `register 0 backup`: false when line 1 or `proxy_backup` is missing.
+    public func backup(register: Bool) -> Bool {
+        if lines[Self.backupLine] == nil {
+            guard register, let account = Self.backupAccount(lines[1]?.account, settings.backup) else { return false }
+            let machine = LineRegistration(settings: .init(expires: settings.expires, delta: settings.delta, hasBackup: false))
+            lines[Self.backupLine] = Line(account: account, machine: machine, callID: SIPIdentifiers.callID(host: "deskphone"),
+                                          fromTag: SIPIdentifiers.tag())
+        }
+        if register { self.register(line: Self.backupLine) } else { unregister(line: Self.backupLine) }
+        return true
+    }
+
+    public var backupConfigured: Bool { settings.backup != nil }
 
     /// `register 1 N` / proxy_register at boot.
     public func register(line n: Int) {
