@@ -11,7 +11,7 @@ import Testing
         var users: [String: String] = [:]
         for n in 0..<6 { users["62\(n)"] = "pw62\(n)" }
         let kamailio = try await KamailioProcess.start(users: users)
-        let sipPort = try Sockets.freeUDPPort()
+        let sipPort = try Sockets.freeUDPAndTCPPort()
         var phoneFile = "phone_password: s3cret\n"
         for n in 1...6 {
             let user = "62\(n - 1)"
@@ -89,24 +89,22 @@ import Testing
         ]
     }
 
-    func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("timed out waiting until \(what)")
-    }
-
-    @Test func primaryDownMeansBackupThenBackToThePrimary() async throws {
+    /// A primary Kamailio on 127.0.0.1, a backup on 127.0.0.2 (same port), and a phone whose
+    /// line 1 has registered at the primary.
+    func primaryAndBackup() async throws -> (primary: KamailioProcess, backup: KamailioProcess, daemon: DaemonUnderTest) {
         let primary = try await KamailioProcess.start(users: ["620": "pw620"])
         let backup = try await KamailioProcess.start(users: ["620": "pw620"], address: "127.0.0.2", port: primary.port)
-        let sipPort = try Sockets.freeUDPPort()
+        let sipPort = try Sockets.freeUDPAndTCPPort()
         let daemon = try await DaemonUnderTest.start(
             files: Self.phone(proxy: "127.0.0.1", port: primary.port, sipPort: sipPort,
                               extra: "proxy_backup: 127.0.0.2\nproxy_backup_port: \(primary.port)"),
             arguments: ["--sip-address", "127.0.0.1"])
         try await waitUntil("registered at the primary") { try await primary.registeredUsers() == ["620"] }
+        return (primary, backup, daemon)
+    }
+
+    @Test func primaryDownMeansBackupThenBackToThePrimary() async throws {
+        let (primary, backup, daemon) = try await primaryAndBackup()
 
         primary.stop()   // the primary goes silent: timer F (64·T1 = 3.2 s), then the backup
         try await waitUntil("registered at the backup") { try await backup.registeredUsers() == ["620"] }
@@ -121,14 +119,7 @@ import Testing
     }
 
     @Test func registerOneBackupRegistersLineOneAtTheBackupToo() async throws {
-        let primary = try await KamailioProcess.start(users: ["620": "pw620"])
-        let backup = try await KamailioProcess.start(users: ["620": "pw620"], address: "127.0.0.2", port: primary.port)
-        let sipPort = try Sockets.freeUDPPort()
-        let daemon = try await DaemonUnderTest.start(
-            files: Self.phone(proxy: "127.0.0.1", port: primary.port, sipPort: sipPort,
-                              extra: "proxy_backup: 127.0.0.2\nproxy_backup_port: \(primary.port)"),
-            arguments: ["--sip-address", "127.0.0.1"])
-        try await waitUntil("registered at the primary") { try await primary.registeredUsers() == ["620"] }
+        let (primary, backup, daemon) = try await primaryAndBackup()
         let before = try await daemon.cli(["show register"], password: "s3cret").output
         #expect(before.contains("1-BU  ...  NONE           0           0           127.0.0.2:\(primary.port)"), "\(before)")
         let r = try await daemon.cli(["register 1 backup"], password: "s3cret")
@@ -144,7 +135,7 @@ import Testing
     }
 
     @Test func registerBackupWithoutABackupProxyIsRefused() async throws {
-        let sipPort = try Sockets.freeUDPPort()
+        let sipPort = try Sockets.freeUDPAndTCPPort()
         let daemon = try await DaemonUnderTest.start(files: Self.phone(proxy: "127.0.0.1", port: 9, sipPort: sipPort),
                                                      arguments: ["--sip-address", "127.0.0.1"])
         let r = try await daemon.cli(["register 1 backup"], password: "s3cret")
@@ -157,7 +148,7 @@ import Testing
             "host-record=sip1.example.test,127.0.0.1",
             "srv-host=_sip._udp.example.test,sip1.example.test,\(kamailio.port),10,100",
         ])
-        let sipPort = try Sockets.freeUDPPort()
+        let sipPort = try Sockets.freeUDPAndTCPPort()
         let daemon = try await DaemonUnderTest.start(
             files: Self.phone(proxy: "example.test", port: nil, sipPort: sipPort, extra: "dyn_dns_addr_1: \(dns.address)"),
             arguments: ["--sip-address", "127.0.0.1"])
@@ -168,7 +159,7 @@ import Testing
 
     @Test func garbageOnTheSIPPortDoesNotStopRegistration() async throws {
         let kamailio = try await KamailioProcess.start(users: ["620": "pw620"])
-        let sipPort = try Sockets.freeUDPPort()
+        let sipPort = try Sockets.freeUDPAndTCPPort()
         let daemon = try await DaemonUnderTest.start(files: Self.phone(proxy: "127.0.0.1", port: kamailio.port, sipPort: sipPort),
                                                      arguments: ["--sip-address", "127.0.0.1"])
         try await waitUntil("registered") { try await kamailio.registeredUsers() == ["620"] }

@@ -10,7 +10,7 @@ import Testing
 /// transaction ended by SIPp's ACK.
 @Suite(.serialized) struct SIPServerAcceptanceTests {
     @Test func sippsOptionsAndInviteAreAnswered() async throws {
-        let sipPort = try Sockets.freeUDPPort()
+        let sipPort = try Sockets.freeUDPAndTCPPort()
         let daemon = try await DaemonUnderTest.start(
             files: ["SIPDefault.cnf": "voip_control_port: \(sipPort)\nproxy1_address: 127.0.0.1\n",
                     "SIP0011AABBCC42.cnf": "line1_name: 620\n"],
@@ -39,7 +39,7 @@ import Testing
 
     @Test func debugCategoriesShowTheSIPLayerAtWork() async throws {
         let kamailio = try await KamailioProcess.start(users: ["620": "pw620"])
-        let sipPort = try Sockets.freeUDPPort()
+        let sipPort = try Sockets.freeUDPAndTCPPort()
         let daemon = try await DaemonUnderTest.start(
             files: ["SIPDefault.cnf": "telnet_level: 2\nproxy1_address: 127.0.0.1\nproxy1_port: \(kamailio.port)\n"
                         + "voip_control_port: \(sipPort)\nproxy_register: 0\n",

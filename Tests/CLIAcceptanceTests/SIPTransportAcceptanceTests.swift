@@ -8,30 +8,9 @@ import Testing
 /// SIP over TCP, rport/received, NAT, the outbound proxy, malformed requests answered, and
 /// moving to a new voip_control_port: the running daemon against real Kamailio instances.
 @Suite(.serialized) struct SIPTransportAcceptanceTests {
+    /// Line 620 at Kamailio on 127.0.0.1 (RegistrationFailoverTests' phone: short timers).
     static func phone(proxyPort: Int, sipPort: Int, extra: String = "") -> [String: String] {
-        [
-            "SIPDefault.cnf": """
-                telnet_level: 2
-                proxy1_address: 127.0.0.1
-                proxy1_port: \(proxyPort)
-                proxy_register: 1
-                voip_control_port: \(sipPort)
-                timer_register_expires: 60
-                timer_t1: 100
-                \(extra)
-
-                """,
-            "SIP0011AABBCC42.cnf": "phone_password: s3cret\nline1_name: 620\nline1_password: pw620\n",
-        ]
-    }
-
-    func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("timed out waiting until \(what)")
+        RegistrationFailoverTests.phone(proxy: "127.0.0.1", port: proxyPort, sipPort: sipPort, extra: extra)
     }
 
     /// The binding's Contact and Socket lines from Kamailio's location table.
@@ -45,7 +24,7 @@ import Testing
 
     @Test func registersOverTCPWhenSipTransportIsTCP() async throws {
         let kamailio = try await KamailioProcess.start(users: ["620": "pw620"])
-        let sipPort = try Sockets.freeTCPPort()
+        let sipPort = try Sockets.freeUDPAndTCPPort()
         let daemon = try await DaemonUnderTest.start(
             files: Self.phone(proxyPort: kamailio.port, sipPort: sipPort, extra: "sip_transport: tcp"),
             arguments: ["--sip-address", "127.0.0.1"])
@@ -61,7 +40,7 @@ import Testing
 
     @Test func anEndlessHeaderOverTCPIsCutOffAndRegistrationGoesOn() async throws {
         let kamailio = try await KamailioProcess.start(users: ["620": "pw620"])
-        let sipPort = try Sockets.freeTCPPort()
+        let sipPort = try Sockets.freeUDPAndTCPPort()
         let daemon = try await DaemonUnderTest.start(files: Self.phone(proxyPort: kamailio.port, sipPort: sipPort),
                                                      arguments: ["--sip-address", "127.0.0.1"])
         try await waitUntil("registered") { try await kamailio.registeredUsers() == ["620"] }
@@ -118,7 +97,7 @@ import Testing
     }
 
     @Test func malformedRequestsAreAnsweredWhereRFC3581Says() async throws {
-        let sipPort = try Sockets.freeUDPPort()
+        let sipPort = try Sockets.freeUDPAndTCPPort()
         let daemon = try await DaemonUnderTest.start(files: Self.phone(proxyPort: 9, sipPort: sipPort, extra: "proxy_register: 0"),
                                                      arguments: ["--sip-address", "127.0.0.1"])
         // A broken Request-URI (RFC 4475 §3.1.2.10 style) with rport: 400 back to the source port.
@@ -150,7 +129,7 @@ import Testing
 
     @Test func natAddressIsAdvertisedAndReceivedProcessingCorrectsIt() async throws {
         let kamailio = try await KamailioProcess.start(users: ["620": "pw620"])
-        let sipPort = try Sockets.freeUDPPort()
+        let sipPort = try Sockets.freeUDPAndTCPPort()
         // nat_enable with a NAT address: Contact carries it.
         do {
             let daemon = try await DaemonUnderTest.start(
@@ -178,7 +157,7 @@ import Testing
     @Test func everyRequestGoesThroughTheOutboundProxy() async throws {
         let registrar = try await KamailioProcess.start(users: ["620": "pw620"])
         let outbound = try await KamailioProcess.start(users: ["nobody": "x"], address: "127.0.0.2", port: registrar.port)
-        let sipPort = try Sockets.freeUDPPort()
+        let sipPort = try Sockets.freeUDPAndTCPPort()
         let daemon = try await DaemonUnderTest.start(
             files: Self.phone(proxyPort: registrar.port, sipPort: sipPort,
                               extra: "outbound_proxy: 127.0.0.2\noutbound_proxy_port: \(registrar.port)"),
@@ -192,13 +171,13 @@ import Testing
 
     @Test func aNewVoipControlPortAtResetMovesTheTransports() async throws {
         let kamailio = try await KamailioProcess.start(users: ["620": "pw620"])
-        let first = try Sockets.freeUDPPort()
+        let first = try Sockets.freeUDPAndTCPPort()
         let daemon = try await DaemonUnderTest.start(files: Self.phone(proxyPort: kamailio.port, sipPort: first),
                                                      arguments: ["--sip-address", "127.0.0.1"])
         try await waitUntil("registered on the first port") {
             try await binding(kamailio).contact.contains("127.0.0.1:\(first)")
         }
-        let second = try Sockets.freeUDPPort()
+        let second = try Sockets.freeUDPAndTCPPort()
         let files = Self.phone(proxyPort: kamailio.port, sipPort: second)
         for (name, text) in files { try text.write(toFile: daemon.directory + "/tftpboot/" + name, atomically: true, encoding: .utf8) }
         _ = try await daemon.cli(["reset"], password: "s3cret")

@@ -6,75 +6,18 @@ import TestKit
 
 @testable import PhoneClock
 
-/// A UDP socket on 127.0.0.1 for the tests: a fake SNTP server, a broadcaster, or a port finder.
-final class UDPPeer: @unchecked Sendable {
-    let fd: Int32
-    let port: Int
-
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket: \(errno)") }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard ok else { close(fd); throw TestFailure("bind: \(errno)") }
-        self.fd = fd
-        port = Int(UInt16(bigEndian: addr.sin_port))
-    }
-
-    deinit { close(fd) }
-
-    /// A UDP port that was free on 127.0.0.1 a moment ago.
-    static func freePort() throws -> Int { try UDPPeer().port }
-
-    func send(_ bytes: [UInt8], to port: Int) {
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        _ = bytes.withUnsafeBytes { b in
-            withUnsafePointer(to: &addr) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, b.baseAddress, b.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        }
-    }
-
-    /// One datagram within `timeout`, with the sender's port.
-    func receive(timeout: Duration) -> (bytes: [UInt8], port: Int)? {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, 20) > 0 else { continue }
-            var buffer = [UInt8](repeating: 0, count: 2048)
-            var from = sockaddr_in()
-            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let n = withUnsafeMutablePointer(to: &from) { fp in
-                fp.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, &buffer, buffer.count, 0, $0, &len) }
-            }
-            if n >= 0 { return (Array(buffer[0..<n]), Int(UInt16(bigEndian: from.sin_port))) }
-        }
-        return nil
-    }
-}
-
 /// chronyd (TestKit's), ready once it also answers an SNTP request.
 final class Chrony {
     let server: ChronyProcess
 
     init(port: Int, directory: String) async throws {
         server = try await ChronyProcess(port: port, directory: directory)
-        let probe = try UDPPeer()
-        let deadline = ContinuousClock.now + .seconds(5)
+        let probe = try UDPSocket()
+        let deadline = ContinuousClock.now + .seconds(10)   // chronyd can be slow to answer on a loaded machine
         while ContinuousClock.now < deadline {
             let t1 = NTPTimestamp(unixNanoseconds: PhoneClock.systemRealtime())
             probe.send(SNTPPacket.request(transmit: t1).encode(), to: port)
-            if let reply = probe.receive(timeout: .milliseconds(100)), let p = try? SNTPPacket(decoding: reply.bytes),
+            if let reply = await probe.receiveFrom(timeout: .milliseconds(100)), let p = try? SNTPPacket(decoding: reply.bytes),
                p.check(.reply(to: t1)) == nil {
                 return
             }
@@ -104,7 +47,7 @@ func eventually(_ timeout: Duration, _ condition: () async -> Bool) async -> Boo
 
     @Test func syncsWithChronyKeepsTimeWhileItIsGoneAndResyncs() async throws {
         let dir = try TestSupport.temporaryDirectory("sntp-chrony")
-        let port = try UDPPeer.freePort()
+        let port = try Sockets.freeUDPPort()
         var chrony: Chrony? = try await Chrony(port: port, directory: dir)
         defer { chrony?.stop() }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -144,7 +87,7 @@ func eventually(_ timeout: Duration, _ condition: () async -> Bool) async -> Boo
 
     @Test func anycastAdoptsChronyAsTheFirstResponder() async throws {
         let dir = try TestSupport.temporaryDirectory("sntp-chrony")
-        let port = try UDPPeer.freePort()
+        let port = try Sockets.freeUDPPort()
         let chrony = try await Chrony(port: port, directory: dir)
         defer { chrony.stop() }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -163,12 +106,12 @@ func eventually(_ timeout: Duration, _ condition: () async -> Bool) async -> Boo
 
     @Test func directedBroadcastAsksChronyOnceThenListens() async throws {
         let dir = try TestSupport.temporaryDirectory("sntp-chrony")
-        let port = try UDPPeer.freePort()
+        let port = try Sockets.freeUDPPort()
         let chrony = try await Chrony(port: port, directory: dir)
         defer { chrony.stop() }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var config = Self.fast(.directedbroadcast, server: SNTPEndpoint(host: "127.0.0.1", port: port))
-        config.listenPort = try UDPPeer.freePort()
+        config.listenPort = try Sockets.freeUDPPort()
         let service = SNTPService(group: group, configuration: config, clock: PhoneClock())
         try await service.start()
         #expect(await eventually(.seconds(5)) { service.status().lastSample != nil })
@@ -178,7 +121,7 @@ func eventually(_ timeout: Duration, _ condition: () async -> Bool) async -> Boo
         try await Task.sleep(for: .milliseconds(1500))
         #expect(service.status().counters.requestsSent == 1)
         // A broadcast from the server's host is taken.
-        let broadcaster = try UDPPeer()
+        let broadcaster = try UDPSocket()
         let t3 = NTPTimestamp(unixNanoseconds: PhoneClock.systemRealtime())
         broadcaster.send(SNTPPacket(mode: .broadcast, stratum: 8, transmitTimestamp: t3).encode(), to: config.listenPort)
         #expect(await eventually(.seconds(2)) { service.status().counters.broadcastsAccepted == 1 })
@@ -187,13 +130,13 @@ func eventually(_ timeout: Duration, _ condition: () async -> Bool) async -> Boo
     }
 
     @Test func fakeServerAnsweringGarbageIsSurvived() async throws {
-        let server = try UDPPeer()
+        let server = try UDPSocket()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let clock = PhoneClock()
         let service = SNTPService(group: group, configuration: Self.fast(.unicast, server: SNTPEndpoint(host: "127.0.0.1", port: server.port)),
                                   clock: clock)
         try await service.start()
-        let first = try #require(server.receive(timeout: .seconds(2)))
+        let first = try #require(await server.receiveFrom(timeout: .seconds(2)))
         let request = try SNTPPacket(decoding: first.bytes)
         #expect(request.mode == .client)
         server.send([0xDE, 0xAD, 0xBE, 0xEF], to: first.port)
@@ -202,7 +145,7 @@ func eventually(_ timeout: Duration, _ condition: () async -> Bool) async -> Boo
                                         receiveTimestamp: request.transmitTimestamp, transmitTimestamp: request.transmitTimestamp)
         server.send(wrongOriginate.encode(), to: first.port)
         // The client keeps asking (retry), and takes a good answer when it comes.
-        let retry = try #require(server.receive(timeout: .seconds(2)))
+        let retry = try #require(await server.receiveFrom(timeout: .seconds(2)))
         let retried = try SNTPPacket(decoding: retry.bytes)
         #expect(retried.transmitTimestamp != request.transmitTimestamp)
         let ahead = NTPTimestamp(unixNanoseconds: PhoneClock.systemRealtime() + 1_000_000_000)
@@ -230,23 +173,23 @@ func eventually(_ timeout: Duration, _ condition: () async -> Bool) async -> Boo
     }
 
     @Test func fakeServerKissOfDeathRateThenDeny() async throws {
-        let server = try UDPPeer()
+        let server = try UDPSocket()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let endpoint = SNTPEndpoint(host: "127.0.0.1", port: server.port)
         let service = SNTPService(group: group, configuration: Self.fast(.unicast, server: endpoint), clock: PhoneClock())
         try await service.start()
-        let first = try #require(server.receive(timeout: .seconds(2)))
+        let first = try #require(await server.receiveFrom(timeout: .seconds(2)))
         server.send(try Self.kiss("RATE", answering: first.bytes), to: first.port)
         // RATE: the next request waits two poll intervals (2 s) instead of a 0.2 s retry.
         let start = ContinuousClock.now
-        #expect(server.receive(timeout: .milliseconds(1500)) == nil)
-        let second = try #require(server.receive(timeout: .seconds(2)))
+        #expect(await server.receiveFrom(timeout: .milliseconds(1500)) == nil)
+        let second = try #require(await server.receiveFrom(timeout: .seconds(2)))
         #expect(ContinuousClock.now - start >= .milliseconds(1500))
         #expect(service.status().rateMultiplier == 2)
         // DENY: the server is not asked again.
         server.send(try Self.kiss("DENY", answering: second.bytes), to: second.port)
         #expect(await eventually(.seconds(2)) { service.status().counters.kissOfDeath == 2 })
-        #expect(server.receive(timeout: .milliseconds(1500)) == nil)
+        #expect(await server.receiveFrom(timeout: .milliseconds(1500)) == nil)
         let status = service.status()
         #expect(status.phase == .idle("DENY from \(endpoint)"))
         #expect(status.deniedServers == [endpoint])
@@ -256,8 +199,8 @@ func eventually(_ timeout: Duration, _ condition: () async -> Bool) async -> Boo
     }
 
     @Test func multicastModeTakesABroadcastAndNeverSends() async throws {
-        let listen = try UDPPeer.freePort()
-        let broadcaster = try UDPPeer()
+        let listen = try Sockets.freeUDPPort()
+        let broadcaster = try UDPSocket()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var config = Self.fast(.multicast, server: nil)
         config.listenPort = listen
@@ -274,7 +217,7 @@ func eventually(_ timeout: Duration, _ condition: () async -> Bool) async -> Boo
         #expect(service.status().counters.requestsSent == 0)
         // Reprovisioned to unicast towards the broadcaster: it asks it.
         try await service.reconfigure(Self.fast(.unicast, server: SNTPEndpoint(host: "127.0.0.1", port: broadcaster.port)))
-        let request = try #require(broadcaster.receive(timeout: .seconds(2)))
+        let request = try #require(await broadcaster.receiveFrom(timeout: .seconds(2)))
         #expect(try SNTPPacket(decoding: request.bytes).mode == .client)
         #expect(service.status().mode == .unicast && service.status().lastSample != nil)
         await service.stop()

@@ -14,11 +14,11 @@ import Glibc
 /// builds reach SIPp only through Kamailio's loose routing, and SIPp exits 0 only if both came.
 @Suite struct DialogInteropTests {
     @Test func callThroughARecordRoutingProxyToSIPp() async throws {
-        let kamailio = try await Self.startKamailio()
+        let kamailio = try await KamailioProcess.start(users: ["nobody": "unused"])
         defer { kamailio.stop() }
         let sipp = try await SIPpProcess.start(scenario: "sipp-dialog-uas.xml", timeout: .seconds(120))
         defer { sipp.stop() }
-        let phone = try LoopbackUDP()
+        let phone = try UDPSocket()
 
         // The INVITE goes to Kamailio as outbound proxy: no Route, SIPp in the Request-URI.
         let callID = SIPIdentifiers.callID(host: "127.0.0.1")
@@ -55,7 +55,7 @@ import Glibc
         #expect(ack.cseq == 1)
         #expect(ack.nextHop.host == "127.0.0.1" && ack.nextHop.port == kamailio.port && ack.nextHop.transport == "udp")
         let ackBytes = ack.message.serialize()
-        try phone.send(ackBytes, to: try #require(ack.nextHop.port))
+        phone.send(ackBytes, to: try #require(ack.nextHop.port))
         // Kamailio's two workers may relay the ACK and the BYE out of order: the BYE leaves
         // once SIPp has logged the ACK (or after a while, if its log is not flushed).
         await sipp.waitForMessage("ACK sip:", timeout: .seconds(5))
@@ -80,27 +80,6 @@ import Glibc
     }
 }
 
-extension DialogInteropTests {
-    /// Kamailio listens on UDP and TCP with the same port number, and TestKit's port is one
-    /// found free for UDP: when the TCP port is taken, Kamailio exits right after TestKit saw
-    /// it ready. Such a start is retried on another port.
-    static func startKamailio() async throws -> KamailioProcess {
-        var failure: any Error = TestFailure("kamailio did not start")
-        for _ in 0..<3 {
-            do {
-                let k = try await KamailioProcess.start(users: ["nobody": "unused"])
-                try await Task.sleep(for: .milliseconds(300))
-                if Sockets.isUDPBound(port: k.port) && !k.log.contains("Address already in use") { return k }
-                k.stop()
-                failure = TestFailure("kamailio could not bind port \(k.port): \(k.log)")
-            } catch {
-                failure = error
-            }
-        }
-        throw failure
-    }
-}
-
 extension SIPpProcess {
     /// Waits until SIPp's message log holds `text`, or `timeout` passes.
     func waitForMessage(_ text: String, timeout: Duration) async {
@@ -109,59 +88,14 @@ extension SIPpProcess {
     }
 }
 
-/// One UDP socket on 127.0.0.1 (plain BSD sockets): the phone's side of the interop test.
-/// Receiving polls without blocking and sleeps between polls, so it never holds a thread of
-/// the concurrency pool.
-final class LoopbackUDP {
-    let fd: Int32
-    let port: Int
-
-    init() throws {
-        let s = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard s >= 0 else { throw TestFailure("socket: \(errno)") }
-        var addr = Self.loopback(port: 0)
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, len) == 0 && getsockname(s, $0, &len) == 0 }
-        }
-        guard ok else {
-            close(s)
-            throw TestFailure("bind 127.0.0.1: \(errno)")
-        }
-        fd = s
-        port = Int(UInt16(bigEndian: addr.sin_port))
-    }
-
-    deinit { close(fd) }
-
-    static func loopback(port: Int) -> sockaddr_in {
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_addr.s_addr = inet_addr("127.0.0.1")
-        a.sin_port = in_port_t(UInt16(port).bigEndian)
-        return a
-    }
-
-    func send(_ bytes: [UInt8], to port: Int) throws {
-        var to = Self.loopback(port: port)
-        let sent = bytes.withUnsafeBytes { b in
-            withUnsafePointer(to: &to) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, b.baseAddress, b.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        }
-        guard sent == bytes.count else { throw TestFailure("sendto 127.0.0.1:\(port): \(errno)") }
-    }
-
+/// The phone's side of the interop test: TestKit's UDP socket, reading SIP messages.
+extension UDPSocket {
     /// The next datagram that parses as a SIP message, nil when none arrives by `deadline`.
     func receive(until deadline: ContinuousClock.Instant) async -> SIPMessage? {
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while ContinuousClock.now < deadline {
-            let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-            if n > 0, let m = try? SIPMessage(parsing: Array(buffer[0..<n])) { return m }
-            if n <= 0 { try? await Task.sleep(for: .milliseconds(5)) }
-        }
+        repeat {
+            guard let bytes = await receive(timeout: deadline - ContinuousClock.now) else { return nil }
+            if let m = try? SIPMessage(parsing: bytes) { return m }
+        } while ContinuousClock.now < deadline
         return nil
     }
 
@@ -183,14 +117,14 @@ final class LoopbackUDP {
         let deadline = ContinuousClock.now + timeout
         var answered = false
         while ContinuousClock.now < deadline {
-            if !answered { try send(request, to: port) }
+            if !answered { send(request, to: port) }
             let slice = min(deadline, ContinuousClock.now + .seconds(1))
             while let m = await receive(until: slice) {
                 if wanted(m) { return m }
                 if let status = m.statusCode, status < 200 { answered = true }   // it arrived: stop resending
                 if let ackBytes, m.statusCode.map({ (200...299).contains($0) }) == true,
                    (try? m.cseq().method) == "INVITE" {
-                    try send(ackBytes, to: port)
+                    send(ackBytes, to: port)
                 }
             }
         }

@@ -32,7 +32,7 @@ public final class KamailioProcess: @unchecked Sendable {
             throw TestFailure("kamailio is not installed: run scripts/install-deps.sh test")
         }
         let dir = try TestSupport.temporaryDirectory("kamailio")
-        let port = try fixedPort ?? Sockets.freeUDPPort()
+        let port = try fixedPort ?? Sockets.freeUDPAndTCPPort()
         let template = try String(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("Tests/Peers/kamailio.cfg"),
                                   encoding: .utf8)
         let users = users.sorted { $0.key < $1.key }.map { "$sht(users=>\($0.key)) = \"\($0.value)\";" }.joined(separator: "\n    ")

@@ -11,6 +11,25 @@ public enum Sockets {
     /// A UDP port free on 127.0.0.1 a moment ago.
     public static func freeUDPPort() throws -> Int { try freePort(Int32(SOCK_DGRAM.rawValue)) }
 
+    /// A port free on 127.0.0.1 for both UDP and TCP a moment ago (SIP listens on both).
+    public static func freeUDPAndTCPPort() throws -> Int {
+        for _ in 0..<50 {
+            let port = try freeUDPPort()
+            let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard s >= 0 else { throw TestFailure("socket: \(errno)") }
+            defer { close(s) }
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            addr.sin_port = in_port_t(UInt16(port).bigEndian)
+            let ok = withUnsafePointer(to: &addr) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            }
+            if ok { return port }
+        }
+        throw TestFailure("no port free for both UDP and TCP")
+    }
+
     /// Whether a UDP socket is bound to `address`:`port` (/proc/net/udp; IPv4).
     public static func isUDPBound(port: Int, address: String = "127.0.0.1") -> Bool {
         guard let table = try? String(contentsOfFile: "/proc/net/udp", encoding: .utf8) else { return false }
@@ -75,39 +94,9 @@ public enum Sockets {
     /// Sends one datagram from a fresh socket on 127.0.0.1 to 127.0.0.1:`port` and returns the
     /// first datagram that comes back within `timeout` (empty when none) and the local port.
     public static func udpExchange(port: Int, _ bytes: [UInt8], timeout: Duration) async -> (reply: [UInt8], localPort: Int) {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        defer { close(fd) }
-        var local = sockaddr_in()
-        local.sin_family = sa_family_t(AF_INET)
-        local.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &local) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        var to = sockaddr_in()
-        to.sin_family = sa_family_t(AF_INET)
-        to.sin_addr.s_addr = inet_addr("127.0.0.1")
-        to.sin_port = in_port_t(UInt16(port).bigEndian)
-        _ = bytes.withUnsafeBytes { b in
-            withUnsafePointer(to: &to) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, b.baseAddress, b.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        }
-        let localPort = Int(UInt16(bigEndian: local.sin_port))
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, 0) > 0 else {
-                try? await Task.sleep(for: .milliseconds(5))
-                continue
-            }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let n = recv(fd, &chunk, chunk.count, 0)
-            if n > 0 { return (Array(chunk[0..<n]), localPort) }
-        }
-        return ([], localPort)
+        guard let socket = try? UDPSocket() else { return ([], 0) }
+        socket.send(bytes, to: port)
+        return (await socket.receive(timeout: timeout) ?? [], socket.port)
     }
 
     /// Reads whatever arrives within `timeout` (until the peer closes). Polls without blocking
@@ -115,16 +104,18 @@ public enum Sockets {
     public static func receive(_ fd: Int32, timeout: Duration) async -> [UInt8] {
         var out: [UInt8] = []
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while true {
+            // Poll before looking at the clock (a late wake-up must still read what is there).
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, 0) > 0 else {
-                try? await Task.sleep(for: .milliseconds(5))
-                continue
+            if poll(&p, 1, 0) > 0 {
+                var chunk = [UInt8](repeating: 0, count: 65536)
+                let n = recv(fd, &chunk, chunk.count, 0)
+                if n <= 0 { break }
+                out += chunk[0..<n]
+                if ContinuousClock.now < deadline { continue } else { break }
             }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let n = recv(fd, &chunk, chunk.count, 0)
-            if n <= 0 { break }
-            out += chunk[0..<n]
+            guard ContinuousClock.now < deadline else { break }
+            try? await Task.sleep(for: .milliseconds(5))
         }
         return out
     }

@@ -46,25 +46,31 @@ public final class UDPSocket: @unchecked Sendable {
     /// The next datagram within `timeout`, or nil. It polls without blocking and sleeps
     /// between polls, so that the code under test can run on the same (small) thread pool.
     public func receive(timeout: Duration) async -> [UInt8]? {
+        await receiveFrom(timeout: timeout)?.bytes
+    }
+
+    /// The next datagram within `timeout` with its source port, or nil.
+    public func receiveFrom(timeout: Duration) async -> (bytes: [UInt8], port: Int)? {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while true {
+            // Poll before looking at the clock: on a loaded machine the sleep below may end
+            // well after the deadline, with the awaited datagram already waiting.
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, 0) > 0 else {
-                try? await Task.sleep(for: .milliseconds(5))
-                continue
+            if poll(&p, 1, 0) > 0 {
+                var chunk = [UInt8](repeating: 0, count: 65536)
+                var from = sockaddr_in()
+                var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+                let n = withUnsafeMutablePointer(to: &from) { fp in
+                    fp.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, &chunk, chunk.count, 0, $0, &len) }
+                }
+                if n >= 0 {
+                    lastSourcePort = Int(UInt16(bigEndian: from.sin_port))
+                    return (Array(chunk[0..<n]), lastSourcePort)
+                }
             }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            var from = sockaddr_in()
-            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let n = withUnsafeMutablePointer(to: &from) { fp in
-                fp.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, &chunk, chunk.count, 0, $0, &len) }
-            }
-            if n > 0 {
-                lastSourcePort = Int(UInt16(bigEndian: from.sin_port))
-                return Array(chunk[0..<n])
-            }
+            guard ContinuousClock.now < deadline else { return nil }
+            try? await Task.sleep(for: .milliseconds(5))
         }
-        return nil
     }
 
     public func receiveText(timeout: Duration) async -> String? {
