@@ -163,6 +163,8 @@ public struct SNTPStatus: Sendable, Hashable {
         case idle(String)
         /// Sending requests to `target`.
         case requesting(target: SNTPEndpoint)
+        /// Synchronised with `target`; the next request waits for the poll interval.
+        case polling(target: SNTPEndpoint)
         /// Listening for broadcasts.
         case listening
     }
@@ -196,6 +198,7 @@ public struct SNTPStatus: Sendable, Hashable {
         switch phase {
         case .idle(let why): out.append("state: idle (\(why))")
         case .requesting(let target): out.append("state: requesting from \(target)")
+        case .polling(let target): out.append("state: synchronised, polling \(target)")
         case .listening: out.append("state: listening for broadcasts")
         }
         out.append("server in use: \(serverInUse?.description ?? "none")")
@@ -480,6 +483,7 @@ public struct SNTPClient: Sendable {
         let p: SNTPStatus.Phase
         switch phase {
         case .idle(let why): p = .idle(why)
+        case .requesting(let target, _, nil) where lastSample != nil: p = .polling(target: target)
         case .requesting(let target, _, _): p = .requesting(target: target)
         case .listening: p = .listening
         }

@@ -98,6 +98,9 @@ func samples(_ actions: [SNTPClient.Action]) -> [SNTPSample] {
         #expect(s.stratum == 3 && s.server == Self.server && !s.isBroadcast)
         #expect(s.utcNanoseconds == h.now.utcNanoseconds + 2_510_000_000)
         #expect(h.client.status.serverInUse == Self.server)
+        // between polls the status says so (not "requesting")
+        #expect(h.client.status.phase == .polling(target: Self.server))
+        #expect(h.client.status.lines(now: h.now).contains("state: synchronised, polling \(Self.server)"))
         #expect(h.client.nextDeadline == h.now.monotonicNanoseconds + 64_000_000_000)
         // The same reply again: no request outstanding.
         #expect(samples(h.receive(reply, from: Self.server)).isEmpty)
