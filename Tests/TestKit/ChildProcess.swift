@@ -23,7 +23,9 @@ public final class ChildProcess: @unchecked Sendable {
         sigemptyset(&defaults)
         for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        // Its own process group, so that a peer's workers (Kamailio forks) die with it at exit.
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -47,16 +49,54 @@ public final class ChildProcess: @unchecked Sendable {
         let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         guard result == 0 else { throw TestFailure("cannot start \(path): \(String(cString: strerror(result)))") }
         self.pid = pid
+        ChildProcess.live.register(pid)
     }
 
     deinit { _ = terminate() }
+
+    /// Children still running when the test process exits (a test that failed half-way, an
+    /// object kept alive to the end) are killed then: no peer outlives the run that started it.
+    final class Registry: @unchecked Sendable {
+        private let lock = NSLock()
+        private var pids: Set<pid_t> = []
+        private var installed = false
+
+        func register(_ pid: pid_t) {
+            lock.lock()
+            defer { lock.unlock() }
+            pids.insert(pid)
+            if !installed {
+                installed = true
+                atexit { ChildProcess.live.killAll() }
+            }
+        }
+
+        func forget(_ pid: pid_t) {
+            lock.lock()
+            pids.remove(pid)
+            lock.unlock()
+        }
+
+        func killAll() {
+            lock.lock()
+            let all = pids
+            pids.removeAll()
+            lock.unlock()
+            for pid in all { kill(-pid, SIGKILL) }
+        }
+    }
+
+    static let live = Registry()
 
     /// The wait status once the child has exited (reaping it), else nil.
     @discardableResult
     public func reap() -> Int32? {
         if let status { return status }
         var s: Int32 = 0
-        if waitpid(pid, &s, WNOHANG) == pid { status = s }
+        if waitpid(pid, &s, WNOHANG) == pid {
+            status = s
+            ChildProcess.live.forget(pid)
+        }
         return status
     }
 
@@ -78,6 +118,7 @@ public final class ChildProcess: @unchecked Sendable {
             kill(pid, SIGKILL)
             var s: Int32 = 0
             if waitpid(pid, &s, 0) == pid { status = s }
+            ChildProcess.live.forget(pid)
         }
         return status
     }
