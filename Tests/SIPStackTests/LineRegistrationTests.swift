@@ -1,3 +1,4 @@
+import SIPMessage
 import Testing
 @testable import SIPStack
 
@@ -121,5 +122,31 @@ import Testing
         _ = r.outcome(.response(status: 200, expires: nil, challenge: nil, minExpires: nil), cseq: 3)
         #expect(r.state == .idle)
         #expect(r.granted == nil)
+    }
+}
+
+/// How a registrar's answer becomes the registration machine's outcome.
+@Suite struct RegistrationOutcomeTests {
+    static let account = LineAccount(line: 1, user: "620", authName: "620", password: "x", displayName: nil,
+                                     proxy: ProxyAddress(host: "127.0.0.1", port: 5060), userInfo: nil)
+
+    @Test func theExpiryIsTheOneOfThisPhonesOwnBinding() throws {
+        // RFC 3261 §10.2.4: the 200 lists every binding of the AOR; another phone's comes first.
+        let ok = try SIPMessage(parsing: "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.0.0.2:5062;branch=z9hG4bK1\r\n"
+            + "From: <sip:620@127.0.0.1>;tag=1\r\nTo: <sip:620@127.0.0.1>;tag=2\r\nCall-ID: c\r\nCSeq: 2 REGISTER\r\n"
+            + "Contact: <sip:620@10.0.0.9:5060>;expires=3508, <sip:620@10.0.0.2:5062>;expires=120\r\n"
+            + "Expires: 999\r\nContent-Length: 0\r\n\r\n")
+        guard case .response(200, let expires, nil, nil) = RegistrationManager.outcome(ok, account: Self.account,
+                                                                                       contact: ("10.0.0.2", 5062)) else {
+            Issue.record("not a plain 200 outcome"); return
+        }
+        #expect(expires == 120)
+        // a binding not listed at all: the Expires header
+        guard case .response(200, let fallback, _, _) = RegistrationManager.outcome(ok, account: Self.account,
+                                                                                   contact: ("10.0.0.3", 5060)) else {
+            Issue.record("not a 200 outcome"); return
+        }
+        #expect(fallback == 999)
+        #expect({ if case .noAnswer = RegistrationManager.outcome(nil, account: Self.account, contact: ("h", 1)) { true } else { false } }())
     }
 }

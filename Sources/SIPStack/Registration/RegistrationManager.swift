@@ -252,7 +252,7 @@ public actor RegistrationManager {
             let (bytes, branch) = build(attempt, account: l, proxy: proxy, advertised: advertised, transport: target.transport)
             let result = await endpoint.request(bytes, branch: branch, method: "REGISTER", to: destination, transport: target.transport)
             moved = learn(from: result.response, transport: target.transport, advertised: advertised)
-            outcome = Self.outcome(result.response, account: l.account)
+            outcome = Self.outcome(result.response, account: l.account, contact: advertised)
         } catch {
             log.warning("line \(n): \(proxy.host): \(error)")
             outcome = .noAnswer
@@ -352,12 +352,16 @@ public actor RegistrationManager {
     }
 
     /// A final response as the registration machine sees it.
-    static func outcome(_ response: SIPMessage?, account: LineAccount) -> LineRegistration.Outcome {
+    /// `contact` is the host and port the REGISTER's Contact carried: the 200 lists every
+    /// binding of the AOR (RFC 3261 §10.2.4), and only this phone's own gives its expiry.
+    static func outcome(_ response: SIPMessage?, account: LineAccount, contact: (host: String, port: Int)) -> LineRegistration.Outcome {
         guard let response, let status = response.statusCode else { return .noAnswer }
         guard let typed = try? response.parseAll() else {
             return .response(status: status, expires: nil, challenge: nil, minExpires: nil)
         }
-        let mine = typed.contacts.first { $0.uri.user == account.user }
+        let mine = typed.contacts.first {
+            $0.uri.user == account.user && $0.uri.host?.lowercased() == contact.host.lowercased() && ($0.uri.port ?? 5060) == contact.port
+        }
         let expires = mine?.expires.map(Int.init) ?? typed.expires.map(Int.init)
         let auth = (status == 407 ? typed.proxyAuthenticate : typed.wwwAuthenticate).first { $0.isDigest }
         let challenge = auth.flatMap { a -> DigestAuthentication.Challenge? in

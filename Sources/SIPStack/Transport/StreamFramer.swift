@@ -68,7 +68,8 @@ final class StreamFramer: ChannelInboundHandler {
         disarmDeadline()
         if let answer = SIPMessageBuilder.rejection(of: head, error: error, toTag: SIPIdentifiers.tag()) {
             let out = context.channel.allocator.buffer(bytes: answer.serialize())
-            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in context.close(promise: nil) }
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
         } else {
             context.close(promise: nil)
         }

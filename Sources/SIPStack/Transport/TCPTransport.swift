@@ -90,8 +90,9 @@ public final class TCPTransport: Sendable {
             return ch.close()
         }
         let key = Self.key(remote)
-        ch.closeFuture.whenComplete { [weak self] _ in
-            self?.state.withLockedValue { s in
+        let state = self.state
+        ch.closeFuture.whenComplete { _ in
+            state.withLockedValue { s in
                 s.inbound -= 1
                 s.remove(key, token: token)
             }
@@ -132,12 +133,13 @@ public final class TCPTransport: Sendable {
                 }
                 .connect(to: remote)
             let token = s.insert(key, future)
-            future.whenComplete { [weak self] result in
+            let state = self.state
+            future.whenComplete { result in
                 switch result {
                 case .success(let ch):
-                    ch.closeFuture.whenComplete { _ in self?.state.withLockedValue { $0.remove(key, token: token) } }
+                    ch.closeFuture.whenComplete { _ in state.withLockedValue { $0.remove(key, token: token) } }
                 case .failure:
-                    self?.state.withLockedValue { $0.remove(key, token: token) }
+                    state.withLockedValue { $0.remove(key, token: token) }
                 }
             }
             return future
