@@ -55,7 +55,7 @@ struct Memory {
 let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 let endpoint = SIPEndpoint(timers: TransactionTimers())
 try await endpoint.start(group: group, host: "127.0.0.1", port: 0)
-let manager = RegistrationManager(endpoint: endpoint, locator: ServerLocation(resolver: DNSResolver()))
+let manager = RegistrationManager(endpoint: endpoint, locator: ServerLocation(resolver: DNSResolver()), loop: group.next())
 let accounts = (0..<(memoryCount ?? n)).map { i in
     LineAccount(line: i + 1, user: String(2000 + i), authName: String(2000 + i), password: "pw\(2000 + i)",
                 displayName: nil, proxy: ProxyAddress(host: "127.0.0.1", port: port), userInfo: nil)

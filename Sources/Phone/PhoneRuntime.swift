@@ -39,7 +39,9 @@ public actor PhoneRuntime: PhoneContext {
         self.sipAddress = sipAddress
         let endpoint = group.map { _ in SIPEndpoint(timers: TransactionTimers()) }
         self.endpoint = endpoint
-        self.registrations = endpoint.map { RegistrationManager(endpoint: $0, locator: ServerLocation(resolver: DNSResolver())) }
+        self.registrations = endpoint.flatMap { e in
+            group.map { RegistrationManager(endpoint: e, locator: ServerLocation(resolver: DNSResolver()), loop: $0.next()) }
+        }
         self.flash = flash
         self.identity = identity
         self.source = source

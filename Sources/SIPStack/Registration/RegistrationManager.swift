@@ -95,7 +95,9 @@ public actor RegistrationManager {
         var machine: LineRegistration
         let callID: String
         let fromTag: String
-        var timers: [LineRegistration.Timer: Task<Void, Never>] = [:]
+        /// Armed timers on the event loop (a few hundred bytes each, where a sleeping Task costs
+        /// kilobytes); the token tells a fire that raced a re-arm from the current one.
+        var timers: [LineRegistration.Timer: (scheduled: Scheduled<Void>, token: Int)] = [:]
         var reason = "not started"
         var registeredAt: ContinuousClock.Instant?
         var proxyInUse: String = ""
@@ -109,9 +111,19 @@ public actor RegistrationManager {
     public private(set) var learnedAddress: (host: String, port: Int)?
     private let log = Logger.category(.sipRegState)
 
-    public init(endpoint: SIPEndpoint, locator: ServerLocation) {
+    private let loop: any EventLoop
+    private var nextToken = 0
+
+    /// `loop` runs the lines' timers (refresh, retry, probe of the primary).
+    public init(endpoint: SIPEndpoint, locator: ServerLocation, loop: any EventLoop) {
         self.endpoint = endpoint
         self.locator = locator
+        self.loop = loop
+    }
+
+    static func nanoseconds(_ d: Duration) -> Int64 {
+        let (seconds, attoseconds) = d.components
+        return max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
     /// New accounts and settings (after a provisioning boot). Lines whose account changed start over.
@@ -121,11 +133,11 @@ public actor RegistrationManager {
         locator = ServerLocation(resolver: DNSResolver(servers: dnsServers), random: locator.random)
         let wanted = Dictionary(accounts.map { ($0.line, $0) }, uniquingKeysWith: { a, _ in a })
         for (n, line) in lines where n != Self.backupLine && wanted[n] != line.account {
-            line.timers.values.forEach { $0.cancel() }
+            line.timers.values.forEach { $0.scheduled.cancel() }
             lines[n] = nil
         }
         if let b = lines[Self.backupLine], b.account != Self.backupAccount(wanted[1], settings.backup) {
-            b.timers.values.forEach { $0.cancel() }
+            b.timers.values.forEach { $0.scheduled.cancel() }
             lines[Self.backupLine] = nil
         }
         for (n, account) in wanted where lines[n] == nil {
@@ -187,7 +199,7 @@ public actor RegistrationManager {
         while lines.values.contains(where: { $0.machine.state == .unregistering }), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        for l in lines.values { l.timers.values.forEach { $0.cancel() } }
+        for l in lines.values { l.timers.values.forEach { $0.scheduled.cancel() } }
     }
 
     public func table() -> [LineStatus] {
@@ -211,14 +223,16 @@ public actor RegistrationManager {
             case .send(let attempt):
                 Task { await self.send(attempt, line: n) }
             case .arm(let timer, let after):
-                lines[n]?.timers[timer]?.cancel()
-                lines[n]?.timers[timer] = Task { [weak self] in
-                    try? await Task.sleep(for: after)
-                    guard !Task.isCancelled else { return }
-                    await self?.fire(timer, line: n)
+                guard lines[n] != nil else { continue }
+                lines[n]?.timers[timer]?.scheduled.cancel()
+                nextToken += 1
+                let token = nextToken
+                let scheduled = loop.scheduleTask(in: .nanoseconds(Self.nanoseconds(after))) { [weak self] in
+                    _ = Task { await self?.fire(timer, line: n, token: token) }
                 }
+                lines[n]?.timers[timer] = (scheduled, token)
             case .cancel(let timer):
-                lines[n]?.timers[timer]?.cancel()
+                lines[n]?.timers[timer]?.scheduled.cancel()
                 lines[n]?.timers[timer] = nil
             case .stateChanged(let state, let reason):
                 lines[n]?.reason = reason
@@ -228,8 +242,9 @@ public actor RegistrationManager {
         }
     }
 
-    private func fire(_ timer: LineRegistration.Timer, line n: Int) {
-        guard var l = lines[n] else { return }
+    private func fire(_ timer: LineRegistration.Timer, line n: Int, token: Int) {
+        guard var l = lines[n], l.timers[timer]?.token == token else { return }
+        l.timers[timer] = nil
         let actions = l.machine.timerFired(timer)
         lines[n] = l
         perform(actions, line: n)
