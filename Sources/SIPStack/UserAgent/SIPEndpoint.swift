@@ -145,11 +145,7 @@ public actor SIPEndpoint {
                 send(ack, to: p.destination, over: p.transport, branch: nil)
             case .arm(let timer, let after):
                 p.timers[timer]?.cancel()
-                p.timers[timer] = Task { [weak self] in
-                    try? await Task.sleep(for: after)
-                    guard !Task.isCancelled else { return }
-                    await self?.fire(timer, branch: branch)
-                }
+                p.timers[timer] = later(after) { $0.fire(timer, branch: branch) }
                 pending[branch] = p
             case .cancel(let timer):
                 p.timers[timer]?.cancel()
@@ -172,6 +168,17 @@ public actor SIPEndpoint {
             }
         }
     }
+
+    /// A transaction timer: runs `body` on this actor after `delay` unless cancelled first.
+    private func later(_ delay: Duration, _ body: @escaping @Sendable (isolated SIPEndpoint) -> Void) -> Task<Void, Never> {
+        Task { [weak self] in
+            try? await Task.sleep(for: delay)
+            guard !Task.isCancelled, let self else { return }
+            await self.run(body)
+        }
+    }
+
+    private func run(_ body: @Sendable (isolated SIPEndpoint) -> Void) { body(self) }
 
     private func fire(_ timer: TransactionTimer, branch: String) {
         guard var p = pending[branch] else { return }
@@ -260,11 +267,7 @@ public actor SIPEndpoint {
                 send(bytes, to: s.destination, over: s.transport, branch: nil)
             case .arm(let timer, let after):
                 s.timers[timer]?.cancel()
-                s.timers[timer] = Task { [weak self] in
-                    try? await Task.sleep(for: after)
-                    guard !Task.isCancelled else { return }
-                    await self?.fireServer(timer, key: key)
-                }
+                s.timers[timer] = later(after) { $0.fireServer(timer, key: key) }
                 serving[key] = s
             case .cancel(let timer):
                 s.timers[timer]?.cancel()
