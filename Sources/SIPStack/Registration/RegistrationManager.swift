@@ -39,8 +39,37 @@ public struct LineAccount: Sendable, Equatable {
     }
 }
 
+/// A line's armed timers on the event loop (a few hundred bytes each, where a sleeping Task
+/// costs kilobytes), one slot per kind; the token tells a fire that raced a re-arm from the
+/// current one.
+struct LineTimers: Sendable {
+    typealias Armed = (scheduled: Scheduled<Void>, token: Int)
+    private var refresh: Armed?
+    private var retry: Armed?
+    private var probePrimary: Armed?
+
+    subscript(_ timer: LineRegistration.Timer) -> Armed? {
+        get {
+            switch timer {
+            case .refresh: refresh
+            case .retry: retry
+            case .probePrimary: probePrimary
+            }
+        }
+        set {
+            switch timer {
+            case .refresh: refresh = newValue
+            case .retry: retry = newValue
+            case .probePrimary: probePrimary = newValue
+            }
+        }
+    }
+
+    func cancelAll() { [refresh, retry, probePrimary].forEach { $0?.scheduled.cancel() } }
+}
+
 /// Registers the phone's lines (GUIDE.md §9.7): one `LineRegistration` per line, REGISTERs
-/// built here and sent through the endpoint's transactions, timers as tasks.
+/// built here and sent through the endpoint's transactions, timers on the event loop.
 public actor RegistrationManager {
     public struct Settings: Sendable, Equatable {
         public var expires: Int
@@ -95,9 +124,7 @@ public actor RegistrationManager {
         var machine: LineRegistration
         let callID: String
         let fromTag: String
-        /// Armed timers on the event loop (a few hundred bytes each, where a sleeping Task costs
-        /// kilobytes); the token tells a fire that raced a re-arm from the current one.
-        var timers: [LineRegistration.Timer: (scheduled: Scheduled<Void>, token: Int)] = [:]
+        var timers = LineTimers()
         var reason = "not started"
         var registeredAt: ContinuousClock.Instant?
         var proxyInUse: String = ""
@@ -133,11 +160,11 @@ public actor RegistrationManager {
         locator = ServerLocation(resolver: DNSResolver(servers: dnsServers), random: locator.random)
         let wanted = Dictionary(accounts.map { ($0.line, $0) }, uniquingKeysWith: { a, _ in a })
         for (n, line) in lines where n != Self.backupLine && wanted[n] != line.account {
-            line.timers.values.forEach { $0.scheduled.cancel() }
+            line.timers.cancelAll()
             lines[n] = nil
         }
         if let b = lines[Self.backupLine], b.account != Self.backupAccount(wanted[1], settings.backup) {
-            b.timers.values.forEach { $0.scheduled.cancel() }
+            b.timers.cancelAll()
             lines[Self.backupLine] = nil
         }
         for (n, account) in wanted where lines[n] == nil {
@@ -199,7 +226,7 @@ public actor RegistrationManager {
         while lines.values.contains(where: { $0.machine.state == .unregistering }), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        for l in lines.values { l.timers.values.forEach { $0.scheduled.cancel() } }
+        for l in lines.values { l.timers.cancelAll() }
     }
 
     public func table() -> [LineStatus] {

@@ -165,6 +165,7 @@ public actor SIPEndpoint {
                 p.timers.values.forEach { $0.cancel() }
                 p.continuation?.resume(returning: Outcome(response: nil))
                 pending[branch] = nil
+                if pending.isEmpty { pending = [:] }   // give back the capacity of a burst
             }
         }
     }
@@ -278,6 +279,7 @@ public actor SIPEndpoint {
             case .terminated:
                 s.timers.values.forEach { $0.cancel() }
                 serving[key] = nil
+                if serving.isEmpty { serving = [:] }
             case .deliver, .sendAck, .transportError:
                 break
             }
