@@ -13,8 +13,8 @@ extension SIPMessage {
             if b == Ch.lf {
                 if current.last == Ch.cr { current.removeLast() }
                 if current.isEmpty { break }   // the empty line: the body follows
-                if let first = current.first, first == Ch.sp || first == Ch.ht, !lines.isEmpty {
-                    lines[lines.count - 1] += [Ch.sp] + current.drop { $0 == Ch.sp || $0 == Ch.ht }
+                if let first = current.first, isWSP(first), !lines.isEmpty {
+                    lines[lines.count - 1] += [Ch.sp] + current.drop(while: isWSP)
                 } else {
                     lines.append(current)
                 }
@@ -28,7 +28,7 @@ extension SIPMessage {
         var out: [(name: String, value: String)] = []
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: Ch.colon) else { continue }
-            let name = String(decoding: line[..<colon], as: UTF8.self).trimmed.lowercased()
+            let name = trimmedText(line[..<colon]).lowercased()
             let canonical: String
             switch name {
             case "via", "v": canonical = "Via"
@@ -41,7 +41,7 @@ extension SIPMessage {
             let value = line[(colon + 1)...]
             // A value with control bytes would make the answer malformed too.
             guard !value.contains(where: { $0 < 0x20 && $0 != Ch.ht || $0 == 0x7F }) else { continue }
-            out.append((canonical, String(decoding: value, as: UTF8.self).trimmed))
+            out.append((canonical, trimmedText(value)))
         }
         for required in ["Via", "From", "To", "Call-ID", "CSeq"] where !out.contains(where: { $0.name == required }) {
             return nil
@@ -72,11 +72,10 @@ extension SIPMessageBuilder {
     }
 }
 
-private extension String {
-    var trimmed: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
-    }
+/// The bytes as text without leading and trailing SP/HT.
+private func trimmedText(_ bytes: ArraySlice<UInt8>) -> String {
+    var s = bytes
+    while let f = s.first, isWSP(f) { s.removeFirst() }
+    while let l = s.last, isWSP(l) { s.removeLast() }
+    return String(decoding: s, as: UTF8.self)
 }

@@ -164,12 +164,7 @@ import Testing
                                                      arguments: ["--sip-address", "127.0.0.1"])
         try await waitUntil("registered") { try await kamailio.registeredUsers() == ["620"] }
         // A burst: random bytes, oversized datagrams, truncated and malformed SIP.
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = in_port_t(UInt16(sipPort).bigEndian)
+        let sender = try UDPSocket()
         var rng = SystemRandomNumberGenerator()
         let samples: [[UInt8]] = [
             Array("INVITE sip:620@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP x;branch=z9hG4bK1\r\nContent-Length: 99999\r\n\r\n".utf8),
@@ -180,13 +175,7 @@ import Testing
         for i in 0..<2000 {
             var bytes = samples[i % samples.count]
             if i % 5 == 4 { bytes = (0..<Int.random(in: 1...1400, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) } }
-            _ = bytes.withUnsafeBytes { b in
-                withUnsafePointer(to: &addr) { p in
-                    p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        sendto(fd, b.baseAddress, b.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
-            }
+            sender.send(bytes, to: sipPort)
         }
         // still alive, still registered, still refreshing (expires 10 s, refresh every 8 s)
         #expect(daemon.process.reap() == nil)

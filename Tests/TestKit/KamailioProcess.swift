@@ -68,10 +68,7 @@ public final class KamailioProcess: @unchecked Sendable {
 
     /// The users with a registered contact (`kamcmd ul.dump`).
     public func registeredUsers() async throws -> Set<String> {
-        let out = directory + "/ul.\(UUID().uuidString)"
-        let p = try ChildProcess("/usr/sbin/kamcmd", ["-s", "unix:" + directory + "/ctl.sock", "ul.dump"], stdout: out)
-        _ = await p.wait(timeout: .seconds(10))
-        let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        let text = try await dump()
         return Set(text.split(separator: "\n").compactMap { line -> String? in
             let t = line.trimmingCharacters(in: .whitespaces)
             return t.hasPrefix("AoR: ") ? String(t.dropFirst(5)) : nil

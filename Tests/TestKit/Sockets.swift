@@ -18,16 +18,28 @@ public enum Sockets {
             let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard s >= 0 else { throw TestFailure("socket: \(errno)") }
             defer { close(s) }
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            addr.sin_port = in_port_t(UInt16(port).bigEndian)
-            let ok = withUnsafePointer(to: &addr) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-            }
-            if ok { return port }
+            if bind(s, port: port) != nil { return port }
         }
         throw TestFailure("no port free for both UDP and TCP")
+    }
+
+    /// 127.0.0.1:`port` as a socket address.
+    public static func loopback(port: Int) -> sockaddr_in {
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        return addr
+    }
+
+    /// Binds `fd` to 127.0.0.1:`port` (0: any); the port bound, or nil.
+    public static func bind(_ fd: Int32, port: Int) -> Int? {
+        var addr = loopback(port: port)
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        return ok ? Int(UInt16(bigEndian: addr.sin_port)) : nil
     }
 
     /// Whether a UDP socket is bound to `address`:`port` (/proc/net/udp; IPv4).
@@ -49,27 +61,14 @@ public enum Sockets {
         let s = socket(AF_INET, type, 0)
         guard s >= 0 else { throw TestFailure("socket: \(errno)") }
         defer { close(s) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                bind(s, sa, len) == 0 && getsockname(s, sa, &len) == 0
-            }
-        }
-        guard ok else { throw TestFailure("bind: \(errno)") }
-        return Int(UInt16(bigEndian: addr.sin_port))
+        guard let port = bind(s, port: 0) else { throw TestFailure("bind: \(errno)") }
+        return port
     }
 
     /// A connected socket to 127.0.0.1:`port`, or the errno of the failure.
     public static func connect(port: Int) -> Result<Int32, TestFailure> {
         let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        var addr = loopback(port: port)
         let rc = withUnsafePointer(to: &addr) { p in
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }

@@ -13,25 +13,15 @@ public final class UDPSocket: @unchecked Sendable {
     public init() throws {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: \(errno)") }
-        var local = sockaddr_in()
-        local.sin_family = sa_family_t(AF_INET)
-        local.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &local) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard ok else { close(fd); throw TestFailure("bind: \(errno)") }
+        guard let bound = Sockets.bind(fd, port: 0) else { close(fd); throw TestFailure("bind: \(errno)") }
         self.fd = fd
-        port = Int(UInt16(bigEndian: local.sin_port))
+        port = bound
     }
 
     deinit { close(fd) }
 
     public func send(_ bytes: [UInt8], to port: Int) {
-        var to = sockaddr_in()
-        to.sin_family = sa_family_t(AF_INET)
-        to.sin_addr.s_addr = inet_addr("127.0.0.1")
-        to.sin_port = in_port_t(UInt16(port).bigEndian)
+        var to = Sockets.loopback(port: port)
         _ = bytes.withUnsafeBytes { b in
             withUnsafePointer(to: &to) { p in
                 p.withMemoryRebound(to: sockaddr.self, capacity: 1) {

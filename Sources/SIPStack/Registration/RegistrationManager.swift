@@ -199,8 +199,6 @@ public actor RegistrationManager {
         return true
     }
 
-    public var backupConfigured: Bool { settings.backup != nil }
-
     /// `register 1 N` / proxy_register at boot.
     public func register(line n: Int) {
         guard var l = lines[n] else { return }

@@ -7,15 +7,15 @@ import SIPMessage
 public struct ServerTransactionKey: Hashable, Sendable, CustomStringConvertible {
     public let value: String
 
-    public init?(_ request: SIPMessage) {
-        guard let method = request.method, let via = try? request.topVia(), let cseq = try? request.cseq() else { return nil }
+    /// `headers` are the request's validated headers (`SIPMessage.validate()`).
+    public init?(_ request: SIPMessage, headers: SIPTypedHeaders) {
+        guard let method = request.method, let via = headers.vias.first, let cseq = headers.cseq else { return nil }
         let m = method == "ACK" ? "INVITE" : method
         let sentBy = "\(via.host.lowercased()):\(via.port ?? 5060)"
         if via.hasMagicCookie, let branch = via.branch {
             value = "\(branch)|\(sentBy)|\(m)"
         } else {
-            let tag = (try? request.from().tag) ?? nil
-            value = "2543|\(request.requestURIText ?? "")|\(tag ?? "")|\((try? request.callID()) ?? "")|\(cseq.number)|\(sentBy)|\(via.branch ?? "")|\(m)"
+            value = "2543|\(request.requestURIText ?? "")|\(headers.from?.tag ?? "")|\(headers.callID ?? "")|\(cseq.number)|\(sentBy)|\(via.branch ?? "")|\(m)"
         }
     }
 

@@ -146,9 +146,6 @@ public final class TCPTransport: Sendable {
         }
     }
 
-    /// Open connections (accepted and opened by the phone).
-    public var connectionCount: Int { state.withLockedValue { $0.connections.count } }
-
     public func close() async {
         let all = state.withLockedValue { s -> [EventLoopFuture<any Channel>] in
             defer { s.connections.removeAll() }

@@ -42,8 +42,6 @@ public actor SIPEndpoint {
     private let log = Logger.category(.sipTrx)
     private let stateLog = Logger.category(.sipState)
     private let userAgent = "Deskphone"
-    /// Requests answered and malformed requests rejected (for tests and `show`).
-    public private(set) var rejected = 0
 
     public init(timers: TransactionTimers) {
         self.timers = timers
@@ -81,8 +79,6 @@ public actor SIPEndpoint {
     public func setTimers(_ timers: TransactionTimers) { self.timers = timers }
 
     public var localAddress: SocketAddress? { udp?.localAddress }
-    public var tcpListening: Bool { tcp != nil }
-    public var tcpConnections: Int { tcp?.connectionCount ?? 0 }
 
     public func stop() async {
         for (_, p) in pending { p.timers.values.forEach { $0.cancel() }; p.continuation?.resume(returning: Outcome(response: nil)) }
@@ -219,21 +215,23 @@ public actor SIPEndpoint {
     /// A request: validated, matched to its server transaction (§17.2.3), answered once by the
     /// TU and, when retransmitted, answered again from the transaction.
     private func serve(_ request: SIPMessage, from: SocketAddress, transport: Transport) {
+        let headers: SIPTypedHeaders
         do {
-            _ = try request.validate()
+            headers = try request.validate()
         } catch {
             reject(request.bytes, error: error, from: from, transport: transport)
             return
         }
-        guard let key = ServerTransactionKey(request) else { return }
+        guard let key = ServerTransactionKey(request, headers: headers) else { return }
+        let callID = headers.callID ?? "?"
         if request.method == "ACK" {
             // An ACK for a non-2xx final ends the INVITE transaction; an ACK for a 2xx
             // belongs to a dialog (the call layer), and without one there is nothing to do.
             guard var s = serving[key] else {
-                stateLog.debug("ACK \((try? request.callID()) ?? "?") matches no transaction: dropped")
+                stateLog.debug("ACK \(callID) matches no transaction: dropped")
                 return
             }
-            stateLog.debug("ACK \((try? request.callID()) ?? "?"): server transaction \(key) confirmed")
+            stateLog.debug("ACK \(callID): server transaction \(key) confirmed")
             let actions = s.transaction.ackReceived()
             serving[key] = s
             performServer(actions, key: key)
@@ -254,7 +252,7 @@ public actor SIPEndpoint {
                                                                timers: timers),
                                destination: destination, transport: transport)
         guard var s = serving[key] else { return }
-        stateLog.debug("\(request.method ?? "?") \((try? request.callID()) ?? "?") from \(from.ipAddress ?? "?"):\(from.port ?? 0): answered \(status)")
+        stateLog.debug("\(request.method ?? "?") \(callID) from \(from.ipAddress ?? "?"):\(from.port ?? 0): answered \(status)")
         let actions = s.transaction.respond(response.serialize(), status: status)
         serving[key] = s
         performServer(actions, key: key)
@@ -301,7 +299,6 @@ public actor SIPEndpoint {
     private func reject(_ bytes: [UInt8], error: SIPParseError, from: SocketAddress, transport: Transport) {
         stateLog.debug("malformed message from \(from): \(error)")
         guard var answer = SIPMessageBuilder.rejection(of: bytes, error: error, toTag: SIPIdentifiers.tag()) else { return }
-        rejected += 1
         answer.add("User-Agent", userAgent)
         sendResponse(answer, viaFrom: bytes, from: from, transport: transport)
     }
