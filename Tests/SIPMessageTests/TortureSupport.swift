@@ -7,6 +7,8 @@ import Darwin
 #endif
 
 /// The shared folder lies beside the repository: <root>/../shared (CI lays it out the same way).
+/// A clone made elsewhere (a scratch CI check) finds it beside the local repository it was
+/// cloned from; `DESKPHONE_SHARED` names it outright.
 enum SharedFiles {
     static var repositoryRoot: String {
         // #filePath = <root>/Tests/SIPMessageTests/TortureSupport.swift
@@ -14,8 +16,31 @@ enum SharedFiles {
         parts.removeLast(3)
         return parts.joined(separator: "/")
     }
-    static var tortureDirectory: String { repositoryRoot + "/../shared/torture/rfc4475" }
-    static var corpusDirectory: String { repositoryRoot + "/../shared/bench/sip-corpus" }
+
+    static let sharedDirectory: String = {
+        var candidates: [String] = []
+        if let env = getenv("DESKPHONE_SHARED") { candidates.append(String(cString: env)) }
+        candidates.append(repositoryRoot + "/../shared")
+        if let origin = localOrigin() { candidates.append(origin + "/../shared") }
+        return candidates.first { opendir($0).map { closedir($0); return true } ?? false } ?? repositoryRoot + "/../shared"
+    }()
+
+    /// The path of the `origin` remote when it is a local repository (a clone of a checkout).
+    static func localOrigin() -> String? {
+        guard let config = read(repositoryRoot + "/.git/config") else { return nil }
+        var inOrigin = false
+        for raw in String(decoding: config, as: UTF8.self).split(separator: "\n") {
+            let line = raw.trimmingPrefix(while: { $0 == " " || $0 == "\t" })
+            if line.hasPrefix("[") { inOrigin = line.hasPrefix("[remote \"origin\"]"); continue }
+            guard inOrigin, line.hasPrefix("url = ") else { continue }
+            let url = String(line.dropFirst(6))
+            return url.hasPrefix("/") ? url : nil
+        }
+        return nil
+    }
+
+    static var tortureDirectory: String { sharedDirectory + "/torture/rfc4475" }
+    static var corpusDirectory: String { sharedDirectory + "/bench/sip-corpus" }
 
     static func read(_ path: String) -> [UInt8]? {
         guard let f = fopen(path, "rb") else { return nil }
