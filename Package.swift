@@ -29,7 +29,7 @@ let package = Package(
         // Registrations per second against Kamailio (scripts/bench-register.py starts it).
         .executableTarget(
             name: "register-bench",
-            dependencies: ["SIPStack", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["SIPStack", "Scheduling", .product(name: "NIOPosix", package: "swift-nio")],
             path: "Benchmarks/RegisterBench"
         ),
         // Time zones, DST rules, display formats, SNTP (GUIDE.md §6). The rules and the SNTP
@@ -56,13 +56,22 @@ let package = Package(
         // Facts about the host's network (interfaces, routes, DNS, link, counters) and the
         // ICMP tools (ping, traceroute) behind `show network`, `ping` and `traceroute`.
         .target(name: "HostNetwork"),
+        // The phone's one event loop as a global actor, and the one clock protocol every
+        // protocol timer is scheduled through (the loop's in the phone, a manual one in tests).
+        .target(
+            name: "Scheduling",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // c-ares (libc-ares-dev) for RFC 3263 server location through the phone's DNS servers.
         .systemLibrary(name: "CAres", pkgConfig: "libcares", providers: [.apt(["libc-ares-dev"])]),
         // SIP transports, transactions, dialogs, digest authentication, server location.
         .target(
             name: "SIPStack",
             dependencies: [
-                "CAres", "SIPMessage", "Diagnostics",
+                "CAres", "SIPMessage", "Diagnostics", "Scheduling",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -87,7 +96,7 @@ let package = Package(
         .target(
             name: "Phone",
             dependencies: [
-                "Provisioning", "Diagnostics", "PhoneClock", "SIPStack",
+                "Provisioning", "Diagnostics", "PhoneClock", "SIPStack", "Scheduling",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -111,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "deskphoned",
             dependencies: [
-                "Provisioning", "Diagnostics", "Console", "Commands", "Phone", "DaemonOptions",
+                "Provisioning", "Diagnostics", "Console", "Commands", "Phone", "DaemonOptions", "Scheduling",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -149,7 +158,7 @@ let package = Package(
         .testTarget(
             name: "SIPStackTests",
             dependencies: [
-                "SIPStack", "TestKit",
+                "SIPStack", "TestKit", "Scheduling",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]

@@ -1,5 +1,6 @@
 import Console
 import Phone
+import Provisioning
 import SIPStack
 
 /// `register` and `show register` (GUIDE.md §4.2, §4.4; messages as in the descendant stack's
@@ -27,8 +28,8 @@ enum RegisterCommands {
                     throw CommandFailure("Error:Invalid Line")
                 }
                 if option == 1 {
+                    if let problem = await registrations.register(line: n) { throw CommandFailure(problem) }
                     inv.print("Registering line \(n)")
-                    await registrations.register(line: n)
                 } else {
                     inv.print("Unregistering line \(n)")
                     await registrations.unregister(line: n)
@@ -42,14 +43,14 @@ enum RegisterCommands {
 
     /// The descendant stack's layout (GUIDE.md §4.4), with the last response and reason added.
     static func table(_ phone: any PhoneContext) async -> [String] {
-        let config = await phone.configuration()
-        let enabled = config.number("proxy_register") == 1
+        let sip = SIPSettings(await phone.configuration())
+        let enabled = sip.registerAtBoot
         let rows = await phone.registrations?.table() ?? []
         let global = rows.contains { $0.state == .registered } ? "REGISTERED"
             : rows.contains { $0.state == .registering } ? "REGISTERING" : "IDLE"
         var out = ["", "LINE REGISTRATION TABLE", "Proxy Registration: \(enabled ? "ENABLED" : "DISABLED"), state: \(global)",
                    "line  APR  state          timer       expires     proxy:port", String(repeating: "-", count: 70)]
-        let backupProxy = config.text("proxy_backup").map { "\($0):\(config.number("proxy_backup_port") ?? 5060)" }
+        let backupProxy = sip.backupProxy.map { "\($0.host):\($0.port.map(String.init) ?? "")" }
         for n in Array(1...phone.identity.model.lineCount) + [RegistrationManager.backupLine] {
             let label = n == RegistrationManager.backupLine ? "1-BU" : String(n)
             guard let r = rows.first(where: { $0.line == n }) else {

@@ -52,13 +52,15 @@ struct Memory {
     }
 }
 
-let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-let endpoint = SIPEndpoint(timers: TransactionTimers())
-try await endpoint.start(group: group, host: "127.0.0.1", port: 0)
-let manager = RegistrationManager(endpoint: endpoint, locator: ServerLocation(resolver: DNSResolver()), loop: group.next())
-let accounts = (0..<(memoryCount ?? n)).map { i in
-    LineAccount(line: i + 1, user: String(2000 + i), authName: String(2000 + i), password: "pw\(2000 + i)",
-                displayName: nil, proxy: ProxyAddress(host: "127.0.0.1", port: port), userInfo: nil)
+let settings = RegistrationSettings(expires: 3600, delta: 5, maxForwards: 70)
+let endpoint = await SIPEndpoint()
+try await endpoint.start(host: "127.0.0.1", port: 0)
+let manager = await RegistrationManager(endpoint: endpoint, locator: ServerLocation(resolver: DNSResolver()), settings: settings)
+var accounts: [Int: SIPAccount] = [:]
+for i in 0..<(memoryCount ?? n) {
+    let user = String(2000 + i)
+    accounts[i + 1] = SIPAccount(user: user, authName: user, password: "pw" + user, displayName: nil,
+                                 registrar: ProxyAddress(host: "127.0.0.1", port: port), userInfo: nil)
 }
 
 /// Waits (up to 60 s) until `count` lines are registered; returns how many are.
@@ -66,7 +68,7 @@ func waitRegistered(_ count: Int) async throws -> Int {
     let start = ContinuousClock.now
     var registered = 0
     while ContinuousClock.now - start < .seconds(60) {
-        registered = await manager.table().filter { $0.state == .registered }.count
+        registered = await manager.table().filter { $0.state == LineRegistration.State.registered }.count
         if registered == count { break }
         try await Task.sleep(for: .milliseconds(1))
     }
@@ -74,13 +76,12 @@ func waitRegistered(_ count: Int) async throws -> Int {
 }
 
 func finish(_ ok: Bool) async throws -> Never {
-    await manager.unregisterAll(timeout: .seconds(5))
+    await manager.unregisterAll(timeout: Duration.seconds(5))
     await endpoint.stop()
-    try await group.shutdownGracefully()
     exit(ok ? 0 : 1)
 }
 
-await manager.configure(Array(accounts.prefix(n)), settings: .init(expires: 3600, delta: 5))
+await manager.configure(accounts.filter { $0.key <= n }, settings: settings)
 let start = ContinuousClock.now
 await manager.registerAll()
 let registered = try await waitRegistered(n)
@@ -103,7 +104,7 @@ guard registered == n else {
 try await Task.sleep(for: settle)
 let before = Memory.now(), beforeTrimmed = Memory.trimmed()
 // The first N lines keep their accounts, so `configure` leaves them registered as they are.
-await manager.configure(accounts, settings: .init(expires: 3600, delta: 5))
+await manager.configure(accounts, settings: settings)
 for line in (n + 1)...m { await manager.register(line: line) }
 let all = try await waitRegistered(m)
 guard all == m else {

@@ -14,13 +14,8 @@ public actor PhoneRuntime: PhoneContext {
     /// The SNTP client (none without an event loop group: in-memory tests).
     private nonisolated let sntp: SNTPService?
     private var sntpStarted = false
-    /// The SIP endpoint and the registrations (none without an event loop group).
-    public nonisolated let registrations: RegistrationManager?
-    private nonisolated let endpoint: SIPEndpoint?
-    private let group: (any EventLoopGroup)?
-    private let sipAddress: String
-    /// The `voip_control_port` the endpoint is bound to.
-    private var boundPort: Int?
+    /// The SIP stack (none in in-memory tests).
+    public nonisolated let sip: PhoneSIP?
     private let source: (any ProvisioningSource)?
     private let started = ContinuousClock.now
     private let restart: @Sendable () async throws -> Void
@@ -31,17 +26,11 @@ public actor PhoneRuntime: PhoneContext {
     private let log = Logger.category(.config)
 
     /// `restart` replaces the process (`reset hard`); with a `group` the phone keeps time by
-    /// SNTP on it.
+    /// SNTP on it; with `sip` it registers its lines and takes calls.
     public init(flash: FlashStore, identity: PhoneIdentity, source: (any ProvisioningSource)?,
-                group: (any EventLoopGroup)? = nil, clock: PhoneClock = PhoneClock(), sipAddress: String = "0.0.0.0",
+                group: (any EventLoopGroup)? = nil, clock: PhoneClock = PhoneClock(), sip: PhoneSIP? = nil,
                 restart: @escaping @Sendable () async throws -> Void) {
-        self.group = group
-        self.sipAddress = sipAddress
-        let endpoint = group.map { _ in SIPEndpoint(timers: TransactionTimers()) }
-        self.endpoint = endpoint
-        self.registrations = endpoint.flatMap { e in
-            group.map { RegistrationManager(endpoint: e, locator: ServerLocation(resolver: DNSResolver()), loop: $0.next()) }
-        }
+        self.sip = sip
         self.flash = flash
         self.identity = identity
         self.source = source
@@ -87,74 +76,18 @@ public actor PhoneRuntime: PhoneContext {
 
     /// Lines, proxies and registration from the configuration (GUIDE.md §2.2.1–§2.2.3, §9.7).
     private func applySIP(_ c: Configuration) async {
-        guard let group, let endpoint, let registrations else { return }
-        let log = Logger.category(.sipTask)
-        let port = c.number("voip_control_port") ?? 5060
-        if boundPort != port {
-            do {
-                if boundPort == nil {
-                    try await endpoint.start(group: group, host: sipAddress, port: port, timers: Self.timers(c))
-                } else {
-                    // voip_control_port changed at a reset: move, then register from the new port.
-                    await registrations.unregisterAll()
-                    await registrations.configure([], settings: .init())
-                    try await endpoint.rebind(host: sipAddress, port: port)
-                }
-                boundPort = port
-                log.info("SIP on udp and tcp \(sipAddress):\(port)")
-            } catch {
-                log.error("SIP cannot bind \(sipAddress):\(port): \(error)")
-                return
-            }
-        }
-        await endpoint.setTimers(Self.timers(c))
-        await registrations.configure(Self.accounts(c, lines: identity.model.lineCount), settings: Self.registrationSettings(c),
-                                      dnsServers: [c.text("dyn_dns_addr_1"), c.text("dyn_dns_addr_2")].compactMap { $0 })
-        if c.number("proxy_register") == 1 { await registrations.registerAll() }
-    }
-
-    static func registrationSettings(_ c: Configuration) -> RegistrationManager.Settings {
-        .init(expires: c.number("timer_register_expires") ?? 3600, delta: c.number("timer_register_delta") ?? 5,
-              backup: c.text("proxy_backup").map { ProxyAddress(host: $0, port: c.number("proxy_backup_port")) },
-              maxForwards: c.number("sip_max_forwards") ?? 70,
-              transport: c.text("sip_transport")?.lowercased() == "tcp" ? .tcp : .udp,
-              outboundProxy: c.text("outbound_proxy").map { ProxyAddress(host: $0, port: c.number("outbound_proxy_port") ?? 5060) },
-              nat: .init(enabled: c.number("nat_enable") == 1, address: c.text("nat_address"),
-                         receivedProcessing: c.number("nat_received_processing") == 1))
-    }
-
-    static func timers(_ c: Configuration) -> TransactionTimers {
-        TransactionTimers(t1: .milliseconds(c.number("timer_t1") ?? 500), t2: .milliseconds(c.number("timer_t2") ?? 4000),
-                          maxRetransmissions: c.number("sip_retx") ?? 10, maxInviteRetransmissions: c.number("sip_invite_retx") ?? 6)
-    }
-
-    /// Provisioned lines: `lineN_name` set; proxy N, else proxy 1. A proxy port left at its
-    /// built-in default with a host name lets SRV choose the port (GUIDE.md §2.2.2).
-    static func accounts(_ c: Configuration, lines: Int) -> [LineAccount] {
-        (1...lines).compactMap { n -> LineAccount? in
-            guard let user = c.text("line\(n)_name") else { return nil }
-            let own = c.text("proxy\(n)_address")
-            let index = own == nil ? 1 : n
-            guard let host = c.text("proxy\(index)_address") else { return nil }
-            let portSetting = c.setting("proxy\(index)_port")
-            let isName = !host.split(separator: ".").allSatisfy { $0.allSatisfy(\.isNumber) }
-            let port: Int? = portSetting?.source == .builtIn && isName ? nil : portSetting?.value.number
-            let userInfo = c.text("user_info").flatMap { $0 == "none" ? nil : $0 }
-            return LineAccount(line: n, user: user, authName: c.text("line\(n)_authname") ?? user,
-                               password: c.text("line\(n)_password") ?? "", displayName: c.text("line\(n)_displayname"),
-                               proxy: ProxyAddress(host: host, port: port), userInfo: userInfo)
-        }
+        await sip?.apply(SIPSettings(c))
     }
 
     /// Stops the SNTP client (shutdown).
     public func stop() async {
-        await registrations?.unregisterAll()
-        await endpoint?.stop()
+        await sip?.stop()
         if sntpStarted { await sntp?.stop() }
         sntpStarted = false
     }
 
     public nonisolated func sntpStatus() -> SNTPStatus? { sntp?.status() }
+    public nonisolated var registrations: RegistrationManager? { sip?.registrations }
 
     /// Called after every boot with its report.
     public func onBoot(_ observer: @escaping @Sendable (BootReport) async -> Void) {

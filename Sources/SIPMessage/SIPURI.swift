@@ -4,6 +4,11 @@
 public struct SIPURI: Sendable {
     public enum Scheme: Sendable, Equatable { case sip, sips, tel, other }
 
+    /// The port a SIP URI or Via without one means over UDP and TCP (RFC 3261 §19.1.2, §18.2.2).
+    public static let defaultPort = 5060
+    /// The same over TLS (sips).
+    public static let defaultTLSPort = 5061
+
     public let storage: [UInt8]
     let raw: RawURI
 

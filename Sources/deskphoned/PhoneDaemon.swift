@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import Phone
 import Provisioning
+import Scheduling
 import ServiceLifecycle
 import Synchronization
 
@@ -26,15 +27,9 @@ final class PhoneDaemon: Service, Sendable {
     }
 
     func run() async throws {
-        // One event loop for the whole phone (ARCHITECTURE.md "One event loop").
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        do {
-            try await run(on: group)
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
-        }
-        try? await group.shutdownGracefully()
+        // One event loop for the whole phone (ARCHITECTURE.md "One event loop"): the
+        // PhoneLoop actor's; it lives as long as the process.
+        try await run(on: PhoneLoop.group)
     }
 
     func run(on group: MultiThreadedEventLoopGroup) async throws {
@@ -49,7 +44,7 @@ final class PhoneDaemon: Service, Sendable {
         let phone = PhoneRuntime(
             flash: flash,
             identity: PhoneIdentity(mac: mac, macOrigin: macOrigin, model: settings.model, source: source?.description),
-            source: source, group: group, sipAddress: settings.sipAddress,
+            source: source, group: group, sip: await PhoneSIP(address: settings.sipAddress),
             restart: { try Self.replaceProcess(arguments) })
 
         let cli = CLISettings()

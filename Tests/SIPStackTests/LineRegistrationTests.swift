@@ -127,8 +127,6 @@ import Testing
 
 /// How a registrar's answer becomes the registration machine's outcome.
 @Suite struct RegistrationOutcomeTests {
-    static let account = LineAccount(line: 1, user: "620", authName: "620", password: "x", displayName: nil,
-                                     proxy: ProxyAddress(host: "127.0.0.1", port: 5060), userInfo: nil)
 
     @Test func theExpiryIsTheOneOfThisPhonesOwnBinding() throws {
         // RFC 3261 §10.2.4: the 200 lists every binding of the AOR; another phone's comes first.
@@ -136,17 +134,15 @@ import Testing
             + "From: <sip:620@127.0.0.1>;tag=1\r\nTo: <sip:620@127.0.0.1>;tag=2\r\nCall-ID: c\r\nCSeq: 2 REGISTER\r\n"
             + "Contact: <sip:620@10.0.0.9:5060>;expires=3508, <sip:620@10.0.0.2:5062>;expires=120\r\n"
             + "Expires: 999\r\nContent-Length: 0\r\n\r\n")
-        guard case .response(200, let expires, nil, nil) = RegistrationManager.outcome(ok, account: Self.account,
-                                                                                       contact: ("10.0.0.2", 5062)) else {
+        guard case .response(200, let expires, nil, nil) = LineRegistration.Outcome(ok, user: "620", contact: ("10.0.0.2", 5062)) else {
             Issue.record("not a plain 200 outcome"); return
         }
         #expect(expires == 120)
         // a binding not listed at all: the Expires header
-        guard case .response(200, let fallback, _, _) = RegistrationManager.outcome(ok, account: Self.account,
-                                                                                   contact: ("10.0.0.3", 5060)) else {
+        guard case .response(200, let fallback, _, _) = LineRegistration.Outcome(ok, user: "620", contact: ("10.0.0.3", 5060)) else {
             Issue.record("not a 200 outcome"); return
         }
         #expect(fallback == 999)
-        #expect({ if case .noAnswer = RegistrationManager.outcome(nil, account: Self.account, contact: ("h", 1)) { true } else { false } }())
+        #expect({ if case .noAnswer = LineRegistration.Outcome(nil, user: "620", contact: ("h", 1)) { true } else { false } }())
     }
 }

@@ -108,14 +108,20 @@ struct TimerDriver<Message: Sendable & Equatable> {
         #expect(tx.state == .terminated)
     }
 
-    @Test func invite2xxEndsTheTransactionAtOnce() {
+    @Test func invite2xxMovesToAcceptedAndDeliversEvery2xxUntilTimerM() {
         var tx = ClientTransaction(request: "INVITE", isInvite: true, reliable: false, timers: timers)
         var clock = TimerDriver<String>()
         clock.apply(tx.start())
         clock.apply(tx.receive("200", status: 200))
+        #expect(tx.state == .accepted)   // RFC 6026 §8.4
+        #expect(clock.armed == [.m: .seconds(32)])
+        clock.apply(tx.receive("200 again", status: 200))
+        clock.apply(tx.receive("486 late", status: 486))
+        #expect(clock.log.map(\.1) == ["send", "deliver", "deliver"], "a retransmitted 2xx reaches the TU, a late failure does not")
+        _ = clock.next()
+        clock.apply(tx.timerFired(.m))
         #expect(tx.state == .terminated)
-        #expect(clock.log.map(\.1) == ["send", "deliver", "terminated"])
-        #expect(clock.armed.isEmpty)
+        #expect(clock.log.last?.1 == "terminated")
     }
 
     @Test func reliableTransportsDoNotRetransmit() {

@@ -45,8 +45,8 @@ import Testing
     }
 
     @Test func theTopViaOfACommaListIsSplitOff() {
-        #expect(SIPEndpoint.splitTopVia("SIP/2.0/UDP a;branch=1, SIP/2.0/UDP b") ?? ("", "") == ("SIP/2.0/UDP a;branch=1", ", SIP/2.0/UDP b"))
-        #expect(SIPEndpoint.splitTopVia("SIP/2.0/UDP a;x=\"p,q\"") ?? ("", "") == ("SIP/2.0/UDP a;x=\"p,q\"", ""))
+        #expect(ResponseRouting.splitTopVia("SIP/2.0/UDP a;branch=1, SIP/2.0/UDP b") ?? ("", "") == ("SIP/2.0/UDP a;branch=1", ", SIP/2.0/UDP b"))
+        #expect(ResponseRouting.splitTopVia("SIP/2.0/UDP a;x=\"p,q\"") ?? ("", "") == ("SIP/2.0/UDP a;x=\"p,q\"", ""))
     }
 }
 

@@ -22,7 +22,7 @@ public struct NextHop: Sendable, Equatable, CustomStringConvertible {
                   transport: u.transport?.lowercased() ?? (u.scheme == .sips ? "tls" : "udp"))
     }
 
-    public var portOrDefault: Int { port ?? (transport == "tls" ? 5061 : 5060) }
+    public var portOrDefault: Int { port ?? (transport == "tls" ? SIPURI.defaultTLSPort : SIPURI.defaultPort) }
 
     public var description: String { "\(host):\(port.map(String.init) ?? "-")/\(transport)" }
 }

@@ -1,3 +1,5 @@
+import SIPMessage
+
 /// RFC 3263 §4: from a proxy's host (and an explicit port or transport, when configured) to
 /// the ordered list of (transport, address, port) targets to try. The phone supports UDP and
 /// TCP; NAPTR services other than SIP+D2U / SIP+D2T (TLS, SCTP) are skipped.
@@ -40,9 +42,7 @@ public struct ServerLocation: Sendable {
     /// - `port`: an explicitly configured port (then no SRV lookup, RFC 3263 §4.2).
     /// - `transport`: an explicitly required transport (then no NAPTR lookup).
     public func locate(host: String, port: Int?, transport: Transport?) async throws(DNSResolver.Failure) -> [Target] {
-        if Self.isIPLiteral(host) {
-            return [Target(transport: transport ?? .udp, address: Self.unbracketed(host), port: port ?? 5060, host: host)]
-        }
+        if let literal = Self.literalTarget(host: host, port: port, transport: transport) { return [literal] }
         if let port {
             return try await addresses(host).map { Target(transport: transport ?? .udp, address: $0, port: port, host: host) }
         }
@@ -70,7 +70,7 @@ public struct ServerLocation: Sendable {
         }
         if !targets.isEmpty { return targets }
         // No SRV: the host's A records on the default port (§4.2).
-        return try await addresses(host).map { Target(transport: transport ?? .udp, address: $0, port: 5060, host: host) }
+        return try await addresses(host).map { Target(transport: transport ?? .udp, address: $0, port: SIPURI.defaultPort, host: host) }
     }
 
     func addresses(_ name: String) async throws(DNSResolver.Failure) -> [String] {
@@ -98,6 +98,12 @@ public struct ServerLocation: Sendable {
             }
         }
         return out
+    }
+
+    /// The one target of an IP address (no DNS, RFC 3263 §4.2), nil for a name.
+    public static func literalTarget(host: String, port: Int?, transport: Transport?) -> Target? {
+        guard isIPLiteral(host) else { return nil }
+        return Target(transport: transport ?? .udp, address: unbracketed(host), port: port ?? SIPURI.defaultPort, host: host)
     }
 
     static func isIPLiteral(_ host: String) -> Bool {

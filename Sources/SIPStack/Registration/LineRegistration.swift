@@ -70,7 +70,7 @@ public struct LineRegistration: Sendable {
         }
     }
 
-    public let settings: Settings
+    public private(set) var settings: Settings
     public private(set) var state: State = .idle
     public private(set) var server: Server = .primary
     public private(set) var cseq = 0
@@ -97,6 +97,24 @@ public struct LineRegistration: Sendable {
 
     // MARK: events
 
+    /// New settings (a reconfiguration): a line that is registered, registering or waiting to
+    /// retry registers again at once with them, so a new expiry, delta or backup reaches it;
+    /// an idle or unregistering line keeps them for its next start. `restart` re-registers
+    /// even when only what the owner builds the REGISTER from changed (transport, outbound
+    /// proxy, NAT address).
+    public mutating func reconfigure(_ new: Settings, restart: Bool = false) -> [Action] {
+        guard new != settings || restart else { return [] }
+        settings = new
+        if !new.hasBackup, server == .backup { server = .primary }
+        switch state {
+        case .registered, .registering, .failed:
+            return start()
+        case .idle, .unregistering:
+            expiresToAsk = new.expires
+            return []
+        }
+    }
+
     /// Start (or restart, `register 1 N`) registering at the primary.
     public mutating func start() -> [Action] {
         server = .primary
@@ -117,6 +135,16 @@ public struct LineRegistration: Sendable {
         return [.cancel(.refresh), .cancel(.retry), .cancel(.probePrimary),
                 .stateChanged(.unregistering, reason: "unregistering"),
                 .send(RegisterAttempt(server: server, cseq: cseq, expires: 0, challenge: nil, isProxyChallenge: false, isProbe: false))]
+    }
+
+    /// Gives up without retrying: a registrar the phone must not register with (its own
+    /// address). The line stays failed until it is started again.
+    public mutating func abandon(_ reason: String) -> [Action] {
+        state = .failed
+        granted = nil
+        awaiting = nil
+        awaitingProbe = nil
+        return [.cancel(.refresh), .cancel(.retry), .cancel(.probePrimary), .stateChanged(.failed, reason: reason)]
     }
 
     public mutating func timerFired(_ timer: Timer) -> [Action] {

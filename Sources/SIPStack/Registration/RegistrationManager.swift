@@ -1,111 +1,15 @@
 import Diagnostics
 import Logging
 import NIOCore
+import Scheduling
 import SIPMessage
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// A proxy as configured: a host (IPv4 or DNS name) and a port when one is fixed (no port:
-/// RFC 3263 SRV decides, GUIDE.md §2.2.2).
-public struct ProxyAddress: Sendable, Equatable, CustomStringConvertible {
-    public var host: String
-    public var port: Int?
-    public init(host: String, port: Int?) { self.host = host; self.port = port }
-    public var description: String { "\(host):\(port ?? 5060)" }
-}
-
-/// One line's identity and credentials (GUIDE.md §2.2.1).
-public struct LineAccount: Sendable, Equatable {
-    public var line: Int
-    public var user: String
-    public var authName: String
-    public var password: String
-    public var displayName: String?
-    public var proxy: ProxyAddress
-    /// `user_info`: `phone` or `ip` adds `;user=…` to the URIs.
-    public var userInfo: String?
-
-    public init(line: Int, user: String, authName: String, password: String, displayName: String?,
-                proxy: ProxyAddress, userInfo: String?) {
-        self.line = line
-        self.user = user
-        self.authName = authName
-        self.password = password
-        self.displayName = displayName
-        self.proxy = proxy
-        self.userInfo = userInfo
-    }
-}
-
-/// A line's armed timers on the event loop (a few hundred bytes each, where a sleeping Task
-/// costs kilobytes), one slot per kind; the token tells a fire that raced a re-arm from the
-/// current one.
-struct LineTimers: Sendable {
-    typealias Armed = (scheduled: Scheduled<Void>, token: Int)
-    private var refresh: Armed?
-    private var retry: Armed?
-    private var probePrimary: Armed?
-
-    subscript(_ timer: LineRegistration.Timer) -> Armed? {
-        get {
-            switch timer {
-            case .refresh: refresh
-            case .retry: retry
-            case .probePrimary: probePrimary
-            }
-        }
-        set {
-            switch timer {
-            case .refresh: refresh = newValue
-            case .retry: retry = newValue
-            case .probePrimary: probePrimary = newValue
-            }
-        }
-    }
-
-    func cancelAll() { [refresh, retry, probePrimary].forEach { $0?.scheduled.cancel() } }
-}
-
-/// Registers the phone's lines (GUIDE.md §9.7): one `LineRegistration` per line, REGISTERs
-/// built here and sent through the endpoint's transactions, timers on the event loop.
-public actor RegistrationManager {
-    public struct Settings: Sendable, Equatable {
-        public var expires: Int
-        public var delta: Int
-        public var backup: ProxyAddress?
-        public var maxForwards: Int
-        /// `sip_transport`: UDP (the 7960's) or TCP.
-        public var transport: SIPEndpoint.Transport
-        /// `outbound_proxy`/`outbound_proxy_port`: every REGISTER is sent there, A record only.
-        public var outboundProxy: ProxyAddress?
-        public var nat: NATSettings
-        public init(expires: Int = 3600, delta: Int = 5, backup: ProxyAddress? = nil, maxForwards: Int = 70,
-                    transport: SIPEndpoint.Transport = .udp, outboundProxy: ProxyAddress? = nil, nat: NATSettings = NATSettings()) {
-            self.expires = expires
-            self.delta = delta
-            self.backup = backup
-            self.maxForwards = maxForwards
-            self.transport = transport
-            self.outboundProxy = outboundProxy
-            self.nat = nat
-        }
-    }
-
-    /// GUIDE.md §9.7 NAT: `nat_enable` with `nat_address` put the NAT's address in Via and
-    /// Contact; `nat_received_processing` learns it from `received=`/`rport` in responses.
-    public struct NATSettings: Sendable, Equatable {
-        public var enabled: Bool
-        public var address: String?
-        public var receivedProcessing: Bool
-        public init(enabled: Bool = false, address: String? = nil, receivedProcessing: Bool = false) {
-            self.enabled = enabled
-            self.address = address
-            self.receivedProcessing = receivedProcessing
-        }
-    }
-
+/// Registers the phone's bindings (GUIDE.md §9.7): one `LineRegistration` machine per line,
+/// each REGISTER built by `RegisterRequest` and run through the endpoint's transactions, the
+/// lines' timers on the endpoint's clock. The lines themselves (which line has which account)
+/// are the phone's; this knows them by number.
+@PhoneLoop
+public final class RegistrationManager {
     /// One row of `show register`.
     public struct LineStatus: Sendable {
         public let line: Int
@@ -119,304 +23,292 @@ public actor RegistrationManager {
         public let reason: String
     }
 
-    struct Line {
-        var account: LineAccount
+    /// One line's registration: its machine, its Call-ID and From tag (one per binding, so the
+    /// CSeq goes on across refreshes, RFC 3261 §10.2.4), and its timers.
+    @PhoneLoop
+    final class Binding {
+        let account: SIPAccount
         var machine: LineRegistration
-        let callID: String
-        let fromTag: String
-        var timers = LineTimers()
+        let callID = SIPIdentifiers.callID(host: "deskphone")
+        let fromTag = SIPIdentifiers.tag()
+        var timers: [LineRegistration.Timer: TimerHandle] = [:]
         var reason = "not started"
-        var registeredAt: ContinuousClock.Instant?
-        var proxyInUse: String = ""
-    }
+        var registeredAt: Duration?
+        var proxyInUse = ""
 
-    private let endpoint: SIPEndpoint
-    private var locator: ServerLocation
-    private var settings = Settings()
-    private var lines: [Int: Line] = [:]
-    /// The public address learned from responses (`nat_received_processing`).
-    public private(set) var learnedAddress: (host: String, port: Int)?
-    private let log = Logger.category(.sipRegState)
-
-    private let loop: any EventLoop
-    private var nextToken = 0
-
-    /// `loop` runs the lines' timers (refresh, retry, probe of the primary).
-    public init(endpoint: SIPEndpoint, locator: ServerLocation, loop: any EventLoop) {
-        self.endpoint = endpoint
-        self.locator = locator
-        self.loop = loop
-    }
-
-    static func nanoseconds(_ d: Duration) -> Int64 {
-        let (seconds, attoseconds) = d.components
-        return max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-
-    /// New accounts and settings (after a provisioning boot). Lines whose account changed start over.
-    public func configure(_ accounts: [LineAccount], settings: Settings, dnsServers: [String] = []) {
-        if settings.nat != self.settings.nat { learnedAddress = nil }
-        self.settings = settings
-        locator = ServerLocation(resolver: DNSResolver(servers: dnsServers), random: locator.random)
-        let wanted = Dictionary(accounts.map { ($0.line, $0) }, uniquingKeysWith: { a, _ in a })
-        for (n, line) in lines where n != Self.backupLine && wanted[n] != line.account {
-            line.timers.cancelAll()
-            lines[n] = nil
+        init(account: SIPAccount, settings: LineRegistration.Settings) {
+            self.account = account
+            machine = LineRegistration(settings: settings)
         }
-        if let b = lines[Self.backupLine], b.account != Self.backupAccount(wanted[1], settings.backup) {
-            b.timers.cancelAll()
-            lines[Self.backupLine] = nil
-        }
-        for (n, account) in wanted where lines[n] == nil {
-            let machine = LineRegistration(settings: .init(expires: settings.expires, delta: settings.delta,
-                                                           hasBackup: settings.backup != nil))
-            lines[n] = Line(account: account, machine: machine, callID: SIPIdentifiers.callID(host: "deskphone"),
-                            fromTag: SIPIdentifiers.tag())
+
+        func cancelTimers() {
+            timers.values.forEach { $0.cancel() }
+            timers.removeAll()
         }
     }
-
-    public var configuredLines: [Int] { lines.keys.filter { $0 != Self.backupLine }.sorted() }
 
     /// The key of "line 1 at the backup proxy" (`register 1 backup`, the `1-BU` row of `show
     /// register`): a second registration of line 1's account, at `proxy_backup`.
-    public static let backupLine = 0
+    public nonisolated static let backupLine = 0
 
-    static func backupAccount(_ line1: LineAccount?, _ backup: ProxyAddress?) -> LineAccount? {
+    private let endpoint: SIPEndpoint
+    private var locator: ServerLocation
+    public private(set) var settings: RegistrationSettings
+    private var bindings: [Int: Binding] = [:]
+    private var nat = NATLearning()
+    private var clock: any Timers { endpoint.transactions.timers }
+    /// `unregisterAll` callers waiting for the last answer.
+    private var unregistered: [() -> Void] = []
+    private let log = Logger.category(.sipRegState)
+
+    public init(endpoint: SIPEndpoint, locator: ServerLocation, settings: RegistrationSettings) {
+        self.endpoint = endpoint
+        self.locator = locator
+        self.settings = settings
+    }
+
+    /// The public address learned from responses (`nat_received_processing`).
+    public var learnedAddress: (host: String, port: Int)? { nat.learned }
+
+    /// New accounts and settings (after every boot). A line whose account changed starts over;
+    /// a line whose account is the same keeps its binding, and new settings reach it at once
+    /// (`LineRegistration.reconfigure`): a new expiry, delta, backup, transport, outbound
+    /// proxy or NAT setting re-registers a registered line.
+    public func configure(_ accounts: [Int: SIPAccount], settings new: RegistrationSettings, dnsServers: [String] = []) {
+        let changed = new != settings
+        settings = new
+        nat.settings = new.nat
+        locator = ServerLocation(resolver: DNSResolver(servers: dnsServers), random: locator.random)
+        var wanted = accounts
+        wanted[Self.backupLine] = nil
+        if let b = bindings[Self.backupLine], b.account != Self.backupAccount(wanted[1], new.backup) {
+            b.cancelTimers()
+            bindings[Self.backupLine] = nil
+        }
+        for (n, binding) in bindings where n != Self.backupLine && wanted[n] != binding.account {
+            binding.cancelTimers()
+            bindings[n] = nil
+        }
+        for (n, account) in wanted where bindings[n] == nil {
+            bindings[n] = Binding(account: account, settings: new.machine)
+        }
+        guard changed else { return }
+        for n in bindings.keys.sorted() {
+            guard let b = bindings[n] else { continue }
+            // The backup row never fails over (it is the backup).
+            var machine = new.machine
+            if n == Self.backupLine { machine.hasBackup = false }
+            perform(b.machine.reconfigure(machine, restart: true), binding: b, line: n)
+        }
+    }
+
+    public var configuredLines: [Int] { bindings.keys.filter { $0 != Self.backupLine }.sorted() }
+
+    static func backupAccount(_ line1: SIPAccount?, _ backup: ProxyAddress?) -> SIPAccount? {
         guard var a = line1, let backup else { return nil }
-        a.proxy = backup
+        a.registrar = backup
         return a
     }
 
     /// `register 1 backup` / `register 0 backup`: false when line 1 or `proxy_backup` is missing.
     public func backup(register: Bool) -> Bool {
-        if lines[Self.backupLine] == nil {
-            guard register, let account = Self.backupAccount(lines[1]?.account, settings.backup) else { return false }
-            let machine = LineRegistration(settings: .init(expires: settings.expires, delta: settings.delta, hasBackup: false))
-            lines[Self.backupLine] = Line(account: account, machine: machine, callID: SIPIdentifiers.callID(host: "deskphone"),
-                                          fromTag: SIPIdentifiers.tag())
+        if bindings[Self.backupLine] == nil {
+            guard register, let account = Self.backupAccount(bindings[1]?.account, settings.backup) else { return false }
+            var machine = settings.machine
+            machine.hasBackup = false
+            bindings[Self.backupLine] = Binding(account: account, settings: machine)
         }
         if register { self.register(line: Self.backupLine) } else { unregister(line: Self.backupLine) }
         return true
     }
 
-    /// `register 1 N` / proxy_register at boot.
-    public func register(line n: Int) {
-        guard var l = lines[n] else { return }
-        let actions = l.machine.start()
-        lines[n] = l
-        perform(actions, line: n)
+    /// `register 1 N`: (re)start line N's registration now. Returns why it cannot: a
+    /// registrar at the phone's own SIP address is never sent a REGISTER (it would answer
+    /// itself).
+    @discardableResult
+    public func register(line n: Int) -> String? {
+        guard let b = bindings[n] else { return "Error:Invalid Line" }
+        if let problem = ownAddressProblem(b.account.registrar, line: n) {
+            perform(b.machine.abandon(problem), binding: b, line: n)
+            return problem
+        }
+        perform(b.machine.start(), binding: b, line: n)
+        return nil
     }
 
-    public func registerAll() { for n in lines.keys.sorted() { register(line: n) } }
+    /// Why `proxy` cannot be registered with, when its address is the phone's own SIP address.
+    private func ownAddressProblem(_ proxy: ProxyAddress, line n: Int) -> String? {
+        let hop = settings.outboundProxy ?? proxy
+        guard let target = ServerLocation.literalTarget(host: hop.host, port: hop.port, transport: settings.transport),
+              let destination = try? SocketAddress(ipAddress: target.address, port: target.port),
+              isOwnAddress(destination) else { return nil }
+        return "Error:Proxy \(target.address):\(target.port) is this phone's own SIP address"
+    }
+
+    /// The phone's listening address: same port, and the same IP, or any local IP when bound to
+    /// the wildcard address.
+    func isOwnAddress(_ destination: SocketAddress) -> Bool {
+        guard let local = endpoint.localAddress, let port = local.port, destination.port == port,
+              let ip = destination.ipAddress, let localIP = local.ipAddress else { return false }
+        if localIP == ip { return true }
+        guard localIP == "0.0.0.0" || localIP == "::" else { return false }
+        return ip.hasPrefix("127.") || SourceAddress.toward(destination) == ip
+    }
+
+    /// `proxy_register: 1` at boot: every line not already registered (or registering).
+    public func registerAll() {
+        for n in bindings.keys.sorted() {
+            guard let b = bindings[n], b.machine.state == .idle || b.machine.state == .failed else { continue }
+            if let problem = register(line: n) { log.error("line \(n): \(problem)") }
+        }
+    }
 
     /// `register 0 N`.
     public func unregister(line n: Int) {
-        guard var l = lines[n] else { return }
-        let actions = l.machine.unregister()
-        lines[n] = l
-        perform(actions, line: n)
+        guard let b = bindings[n] else { return }
+        perform(b.machine.unregister(), binding: b, line: n)
     }
 
-    /// Unregisters every registered line and waits (up to `timeout`) for the answers: shutdown.
+    /// Unregisters every registered line and waits (up to `timeout`) for the answers: shutdown
+    /// and a change of `voip_control_port`.
     public func unregisterAll(timeout: Duration = .seconds(2)) async {
-        for n in lines.keys.sorted() where lines[n]?.machine.state == .registered { unregister(line: n) }
-        let deadline = ContinuousClock.now + timeout
-        while lines.values.contains(where: { $0.machine.state == .unregistering }), ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
+        for n in bindings.keys.sorted() where bindings[n]?.machine.state == .registered { unregister(line: n) }
+        if bindings.values.contains(where: { $0.machine.state == .unregistering }) {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                var done = false
+                var deadline: TimerHandle?
+                let finish = {
+                    guard !done else { return }
+                    done = true
+                    deadline?.cancel()
+                    continuation.resume()
+                }
+                deadline = clock.schedule(after: timeout, finish)
+                unregistered.append(finish)
+            }
         }
-        for l in lines.values { l.timers.cancelAll() }
+        for b in bindings.values { b.cancelTimers() }
     }
 
     public func table() -> [LineStatus] {
-        lines.keys.sorted().compactMap { n in
-            guard let l = lines[n] else { return nil }
+        let now = clock.now
+        return bindings.keys.sorted().compactMap { n in
+            guard let b = bindings[n] else { return nil }
             var left = 0
-            if l.machine.state == .registered, let at = l.registeredAt, let g = l.machine.granted {
-                left = max(0, g - Int((ContinuousClock.now - at).components.seconds))
+            if b.machine.state == .registered, let at = b.registeredAt, let granted = b.machine.granted {
+                left = max(0, granted - Int((now - at).components.seconds))
             }
-            return LineStatus(line: n, user: l.account.user, state: l.machine.state, proxy: l.proxyInUse,
-                              secondsLeft: left, interval: settings.expires, lastStatus: l.machine.lastStatus,
-                              sentCredentials: l.machine.sentCredentials, reason: l.reason)
+            return LineStatus(line: n, user: b.account.user, state: b.machine.state, proxy: b.proxyInUse, secondsLeft: left,
+                              interval: settings.expires, lastStatus: b.machine.lastStatus,
+                              sentCredentials: b.machine.sentCredentials, reason: b.reason)
         }
     }
 
     // MARK: actions
 
-    private func perform(_ actions: [LineRegistration.Action], line n: Int) {
+    private func perform(_ actions: [LineRegistration.Action], binding b: Binding, line n: Int) {
         for action in actions {
             switch action {
             case .send(let attempt):
-                Task { await self.send(attempt, line: n) }
+                send(attempt, binding: b, line: n)
             case .arm(let timer, let after):
-                guard lines[n] != nil else { continue }
-                lines[n]?.timers[timer]?.scheduled.cancel()
-                nextToken += 1
-                let token = nextToken
-                let scheduled = loop.scheduleTask(in: .nanoseconds(Self.nanoseconds(after))) { [weak self] in
-                    _ = Task { await self?.fire(timer, line: n, token: token) }
+                b.timers[timer]?.cancel()
+                b.timers[timer] = clock.schedule(after: after) { [weak self, weak b] in
+                    guard let self, let b, self.bindings[n] === b else { return }
+                    b.timers[timer] = nil
+                    self.perform(b.machine.timerFired(timer), binding: b, line: n)
                 }
-                lines[n]?.timers[timer] = (scheduled, token)
             case .cancel(let timer):
-                lines[n]?.timers[timer]?.scheduled.cancel()
-                lines[n]?.timers[timer] = nil
+                b.timers[timer]?.cancel()
+                b.timers[timer] = nil
             case .stateChanged(let state, let reason):
-                lines[n]?.reason = reason
-                if state == .registered { lines[n]?.registeredAt = .now }
+                b.reason = reason
+                if state == .registered { b.registeredAt = clock.now }
                 log.info("line \(n): \(state.rawValue): \(reason)")
+                if state != .unregistering, !unregistered.isEmpty,
+                   !bindings.values.contains(where: { $0.machine.state == .unregistering }) {
+                    let waiting = unregistered
+                    unregistered.removeAll()
+                    waiting.forEach { $0() }
+                }
             }
         }
     }
 
-    private func fire(_ timer: LineRegistration.Timer, line n: Int, token: Int) {
-        guard var l = lines[n], l.timers[timer]?.token == token else { return }
-        l.timers[timer] = nil
-        let actions = l.machine.timerFired(timer)
-        lines[n] = l
-        perform(actions, line: n)
-    }
-
-    private func send(_ attempt: LineRegistration.RegisterAttempt, line n: Int) async {
-        guard let l = lines[n] else { return }
-        let proxy = attempt.server == .backup ? (settings.backup ?? l.account.proxy) : l.account.proxy
-        let outcome: LineRegistration.Outcome
-        var moved = false
-        do {
-            // The outbound proxy (when set) is the next hop for every request; the
-            // Request-URI still names the registrar (GUIDE.md §9.7).
-            let hop = settings.outboundProxy.map { ProxyAddress(host: $0.host, port: $0.port ?? 5060) } ?? proxy
-            let targets = try await locator.locate(host: hop.host, port: hop.port, transport: settings.transport)
-            guard let target = targets.first else { throw DNSResolver.Failure.noRecords(hop.host) }
-            let destination = try SocketAddress(ipAddress: target.address, port: target.port)
-            if !attempt.isProbe { lines[n]?.proxyInUse = "\(proxy.host):\(settings.outboundProxy == nil ? target.port : proxy.port ?? 5060)" }
-            let advertised = await advertisedAddress(toward: destination)
-            let (bytes, branch) = build(attempt, account: l, proxy: proxy, advertised: advertised, transport: target.transport)
-            let result = await endpoint.request(bytes, branch: branch, method: "REGISTER", to: destination, transport: target.transport)
-            moved = learn(from: result.response, transport: target.transport, advertised: advertised)
-            outcome = Self.outcome(result.response, account: l.account, contact: advertised)
-        } catch {
-            log.warning("line \(n): \(proxy.host): \(error)")
-            outcome = .noAnswer
-        }
-        guard var current = lines[n] else { return }
-        var actions = current.machine.outcome(outcome, cseq: attempt.cseq, probe: attempt.isProbe)
-        lines[n] = current
-        perform(actions, line: n)
-        // Registered under an address the registrar says is not ours: register the right one now.
-        if moved, current.machine.state == .registered, case .response(200...299, _, _, _) = outcome {
-            actions = current.machine.timerFired(.refresh)
-            lines[n] = current
-            perform(actions, line: n)
+    private func send(_ attempt: LineRegistration.RegisterAttempt, binding b: Binding, line n: Int) {
+        let registrar = attempt.server == .backup ? (settings.backup ?? b.account.registrar) : b.account.registrar
+        // The outbound proxy (when set) is the next hop for every request; the Request-URI
+        // still names the registrar (GUIDE.md §9.7). An outbound proxy is an A record only.
+        let hop = settings.outboundProxy.map { ProxyAddress(host: $0.host, port: $0.port ?? SIPURI.defaultPort) } ?? registrar
+        locate(hop) { [weak self, weak b] result in
+            guard let self, let b, self.bindings[n] === b else { return }
+            switch result {
+            case .failure(let error):
+                self.log.warning("line \(n): \(registrar.host): \(error)")
+                self.perform(b.machine.outcome(.noAnswer, cseq: attempt.cseq, probe: attempt.isProbe), binding: b, line: n)
+            case .success(let target):
+                self.send(attempt, binding: b, line: n, registrar: registrar, target: target)
+            }
         }
     }
 
-    /// `nat_received_processing`: the top Via of a response says where the request came from
-    /// (RFC 3581). Returns true when that differs from the address the request advertised.
-    private func learn(from response: SIPMessage?, transport: SIPEndpoint.Transport, advertised: (String, Int)) -> Bool {
-        guard settings.nat.receivedProcessing, let response, let via = try? response.topVia() else { return false }
-        guard via.received != nil || via.rport != nil else { return false }
-        let host = via.received ?? via.host
-        // Over TCP the source port is the connection's; the phone still listens on its own.
-        var port = via.port ?? 5060
-        if transport == .udp, case .value(let p) = via.rport { port = p }
-        if learnedAddress?.host != host || learnedAddress?.port != port {
-            learnedAddress = (host, port)
-            log.info("NAT: the registrar sees this phone at \(host):\(port)")
+    private func send(_ attempt: LineRegistration.RegisterAttempt, binding b: Binding, line n: Int, registrar: ProxyAddress,
+                      target: ServerLocation.Target) {
+        guard let destination = try? SocketAddress(ipAddress: target.address, port: target.port) else {
+            return perform(b.machine.outcome(.noAnswer, cseq: attempt.cseq, probe: attempt.isProbe), binding: b, line: n)
         }
-        return advertised != (host, port)
+        guard !isOwnAddress(destination) else {
+            return perform(b.machine.abandon("\(target) is this phone's own SIP address"), binding: b, line: n)
+        }
+        if !attempt.isProbe {
+            b.proxyInUse = "\(registrar.host):\(settings.outboundProxy == nil ? target.port : registrar.port ?? SIPURI.defaultPort)"
+        }
+        let local = endpoint.localAddress
+        let contact = nat.advertised(localHost: local?.ipAddress, localPort: local?.port ?? SIPURI.defaultPort) {
+            SourceAddress.toward(destination)
+        }
+        let request = RegisterRequest(account: b.account, registrar: registrar, callID: b.callID, fromTag: b.fromTag,
+                                      cseq: attempt.cseq, expires: attempt.expires, contact: contact,
+                                      transport: target.transport, maxForwards: settings.maxForwards,
+                                      challenge: attempt.challenge, isProxyChallenge: attempt.isProxyChallenge,
+                                      userAgent: endpoint.userAgent)
+        let sent = endpoint.request(request.message.serialize(), branch: request.branch, to: destination,
+                                    over: target.transport) { [weak self, weak b] event in
+            guard let self, let b, self.bindings[n] === b else { return }
+            let response: SIPMessage?
+            switch event {
+            case .provisional: return
+            case .final(let r): response = r
+            case .timedOut, .transportError: response = nil
+            }
+            let moved = response.map { self.nat.learn(from: $0, transport: target.transport, advertised: contact) } ?? false
+            let outcome = LineRegistration.Outcome(response, user: b.account.user, contact: contact)
+            self.perform(b.machine.outcome(outcome, cseq: attempt.cseq, probe: attempt.isProbe), binding: b, line: n)
+            // Registered under an address the registrar says is not ours: register the right one now.
+            if moved, b.machine.state == .registered, case .response(200...299, _, _, _) = outcome {
+                self.perform(b.machine.timerFired(.refresh), binding: b, line: n)
+            }
+        }
+        if !sent { perform(b.machine.outcome(.noAnswer, cseq: attempt.cseq, probe: attempt.isProbe), binding: b, line: n) }
     }
 
-    private func build(_ attempt: LineRegistration.RegisterAttempt, account l: Line, proxy: ProxyAddress,
-                       advertised: (String, Int), transport: SIPEndpoint.Transport) -> ([UInt8], String) {
-        let a = l.account
-        let (localHost, localPort) = advertised
-        let userParam = a.userInfo.map { ";user=\($0)" } ?? ""
-        let transportParam = transport == .tcp ? ";transport=tcp" : ""
-        let registrar = "sip:\(proxy.host)" + (proxy.port.map { ":\($0)" } ?? "") + transportParam
-        let aor = "sip:\(a.user)@\(proxy.host)\(userParam)"
-        let branch = SIPIdentifiers.branch()
-        var m = SIPMessageBuilder.request(method: "REGISTER", uri: registrar)
-        m.add("Via", "SIP/2.0/\(transport.rawValue.uppercased()) \(localHost):\(localPort);branch=\(branch);rport")
-        m.add("Max-Forwards", String(settings.maxForwards))
-        let display = a.displayName.map { "\"\($0)\" " } ?? ""
-        m.add("From", "\(display)<\(aor)>;tag=\(l.fromTag)")
-        m.add("To", "<\(aor)>")
-        m.add("Call-ID", l.callID)
-        m.add("CSeq", "\(attempt.cseq) REGISTER")
-        m.add("Contact", "<sip:\(a.user)@\(localHost):\(localPort)\(userParam)\(transportParam)>")
-        m.add("Expires", String(attempt.expires))
-        if let challenge = attempt.challenge,
-           let answer = DigestAuthentication.answer(challenge, username: a.authName, password: a.password, method: "REGISTER",
-                                                    uri: registrar, cnonce: DigestAuthentication.makeClientNonce(), nonceCount: 1) {
-            m.add(attempt.isProxyChallenge ? "Proxy-Authorization" : "Authorization", answer.headerValue)
+    /// The first RFC 3263 target of `hop`: at once for an IP address, through DNS otherwise
+    /// (the answer comes back on the loop).
+    private func locate(_ hop: ProxyAddress,
+                        _ then: @escaping @PhoneLoop (Result<ServerLocation.Target, DNSResolver.Failure>) -> Void) {
+        let transport = settings.transport
+        if let literal = ServerLocation.literalTarget(host: hop.host, port: hop.port, transport: transport) {
+            return then(.success(literal))
         }
-        m.add("User-Agent", "Deskphone")
-        m.add("Content-Length", "0")
-        return (m.serialize(), branch)
-    }
-
-    /// The address and port put in Via and Contact: the NAT's (`nat_enable`, `nat_address`),
-    /// else the one learned from responses (`nat_received_processing`), else the bound
-    /// address, or the source address the kernel would use toward the registrar when bound
-    /// to 0.0.0.0. The port is always `voip_control_port` (or the one learned by rport).
-    func advertisedAddress(toward destination: SocketAddress) async -> (String, Int) {
-        let local = await endpoint.localAddress
-        let port = local?.port ?? 5060
-        if settings.nat.receivedProcessing, let learned = learnedAddress { return learned }
-        if settings.nat.enabled, let nat = settings.nat.address { return (nat, port) }
-        if let ip = local?.ipAddress, ip != "0.0.0.0", ip != "::" { return (ip, port) }
-        return (Self.sourceAddress(toward: destination) ?? "127.0.0.1", port)
-    }
-
-    static func sourceAddress(toward destination: SocketAddress) -> String? {
-        guard let ip = destination.ipAddress, let port = destination.port else { return nil }
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        guard inet_pton(AF_INET, ip, &addr.sin_addr) == 1 else { return nil }
-        let ok = withUnsafePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        let locator = self.locator
+        Task { @PhoneLoop in
+            do throws(DNSResolver.Failure) {
+                let targets = try await locator.locate(host: hop.host, port: hop.port, transport: transport)
+                guard let first = targets.first else { return then(.failure(.noRecords(hop.host))) }
+                then(.success(first))
+            } catch {
+                then(.failure(error))
+            }
         }
-        guard ok else { return nil }
-        var local = sockaddr_in()
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let got = withUnsafeMutablePointer(to: &local) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) == 0 }
-        }
-        guard got else { return nil }
-        var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
-        inet_ntop(AF_INET, &local.sin_addr, &text, socklen_t(INET_ADDRSTRLEN))
-        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// A final response as the registration machine sees it.
-    /// `contact` is the host and port the REGISTER's Contact carried: the 200 lists every
-    /// binding of the AOR (RFC 3261 §10.2.4), and only this phone's own gives its expiry.
-    static func outcome(_ response: SIPMessage?, account: LineAccount, contact: (host: String, port: Int)) -> LineRegistration.Outcome {
-        guard let response, let status = response.statusCode else { return .noAnswer }
-        guard let typed = try? response.parseAll() else {
-            return .response(status: status, expires: nil, challenge: nil, minExpires: nil)
-        }
-        let mine = typed.contacts.first {
-            $0.uri.user == account.user && $0.uri.host?.lowercased() == contact.host.lowercased() && ($0.uri.port ?? 5060) == contact.port
-        }
-        let expires = mine?.expires.map(Int.init) ?? typed.expires.map(Int.init)
-        let auth = (status == 407 ? typed.proxyAuthenticate : typed.wwwAuthenticate).first { $0.isDigest }
-        let challenge = auth.flatMap { a -> DigestAuthentication.Challenge? in
-            guard let realm = a.realm, let nonce = a.nonce else { return nil }
-            let algorithm = a.algorithm.flatMap { DigestAuthentication.Algorithm(rawValue: $0.uppercased() == "MD5" ? "MD5" : $0) } ?? .md5
-            let qop = a["qop"].map { $0.split(separator: ",").map { $0.trimmingCharacters() } } ?? []
-            return DigestAuthentication.Challenge(realm: realm, nonce: nonce, opaque: a.opaque, algorithm: algorithm,
-                                                  qop: qop, stale: a["stale"]?.lowercased() == "true")
-        }
-        return .response(status: status, expires: expires, challenge: challenge, minExpires: typed.minExpires.map(Int.init))
-    }
-}
-
-extension Substring {
-    func trimmingCharacters() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

@@ -1,9 +1,11 @@
 /// A client transaction (RFC 3261 §17.1): one request, its retransmissions over an unreliable
 /// transport, and the responses that match it. One state machine serves both kinds: the
-/// INVITE rules of §17.1.1 (timers A, B, D; ACK for non-2xx finals) and the non-INVITE rules
-/// of §17.1.2 (timers E, F, K). Sans-I/O: the owner performs the actions and fires the timers.
+/// INVITE rules of §17.1.1 as RFC 6026 amends them (timers A, B, D, M; ACK for non-2xx finals;
+/// the Accepted state, in which every retransmitted or forked 2xx still reaches the TU so that
+/// the dialog layer can ACK it) and the non-INVITE rules of §17.1.2 (timers E, F, K).
+/// Sans-I/O: the owner performs the actions and fires the timers.
 public struct ClientTransaction<Message: Sendable>: Sendable {
-    public enum State: String, Sendable { case calling, trying, proceeding, completed, terminated }
+    public enum State: String, Sendable { case calling, trying, proceeding, completed, accepted, terminated }
 
     public let isInvite: Bool
     public let reliable: Bool
@@ -65,10 +67,10 @@ public struct ClientTransaction<Message: Sendable>: Sendable {
         switch state {
         case .calling, .proceeding:
             if status < 300 {
-                // §17.1.1.2: a 2xx ends the INVITE transaction; the TU ACKs it and absorbs
-                // its retransmissions (the dialog layer).
-                state = .terminated
-                return [.cancel(.a), .cancel(.b), .deliver(response), .terminated]
+                // RFC 6026 §8.4: a 2xx moves the transaction to Accepted for 64·T1 (timer M);
+                // the TU ACKs it, and every further 2xx is passed up to be ACKed again.
+                state = .accepted
+                return [.cancel(.a), .cancel(.b), .deliver(response), .arm(.m, timers.transactionTimeout)]
             }
             var actions: [TransactionAction<Message>] = [.cancel(.a), .cancel(.b), .sendAck(for: response), .deliver(response)]
             if reliable {
@@ -81,6 +83,8 @@ public struct ClientTransaction<Message: Sendable>: Sendable {
             return actions
         case .completed where status >= 300:
             return [.sendAck(for: response)]   // a retransmitted final: ACK again, do not deliver
+        case .accepted where status < 300:
+            return [.deliver(response)]        // RFC 6026 §8.4: a retransmitted or forked 2xx
         default:
             return []
         }
@@ -105,7 +109,7 @@ public struct ClientTransaction<Message: Sendable>: Sendable {
         case (.b, .proceeding):
             // RFC 3261 leaves a proceeding INVITE to the TU (timer C is a proxy's): keep waiting.
             return []
-        case (.d, .completed), (.k, .completed):
+        case (.d, .completed), (.k, .completed), (.m, .accepted):
             state = .terminated
             return [.terminated]
         default:
@@ -117,6 +121,6 @@ public struct ClientTransaction<Message: Sendable>: Sendable {
     public mutating func transportFailed() -> [TransactionAction<Message>] {
         guard state != .terminated else { return [] }
         state = .terminated
-        return [.cancel(.a), .cancel(.b), .cancel(.e), .cancel(.f), .transportError, .terminated]
+        return [.cancel(.a), .cancel(.b), .cancel(.e), .cancel(.f), .cancel(.m), .transportError, .terminated]
     }
 }

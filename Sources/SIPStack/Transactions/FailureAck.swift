@@ -6,7 +6,7 @@ import SIPMessage
 public enum FailureAck {
     public static func build(invite: SIPMessage, response: SIPMessage) -> [UInt8]? {
         guard let uri = invite.requestURIText, let cseq = try? invite.cseq(),
-              let topVia = invite.field(.via).map({ invite.value(of: $0) }).flatMap({ SIPEndpoint.splitTopVia($0)?.0 }),
+              let topVia = invite.field(.via).map({ invite.value(of: $0) }).flatMap({ ResponseRouting.splitTopVia($0)?.0 }),
               let from = invite.field(.from).map({ invite.value(of: $0) }),
               let callID = invite.field(.callID).map({ invite.value(of: $0) }),
               let to = response.field(.to).map({ response.value(of: $0) }) else { return nil }

@@ -1,8 +1,10 @@
 /// A server transaction (RFC 3261 §17.2): one received request, the responses the TU sends,
-/// and their retransmissions. INVITE rules (§17.2.1: timers G, H, I; ACK absorbed) and
-/// non-INVITE rules (§17.2.2: timer J). Sans-I/O.
+/// and their retransmissions. INVITE rules (§17.2.1: timers G, H, I; ACK absorbed) as RFC 6026
+/// amends them (a 2xx moves to Accepted for timer L: retransmitted INVITEs are absorbed, the
+/// TU's retransmitted 2xx pass through, ACKs for the 2xx go to the TU) and non-INVITE rules
+/// (§17.2.2: timer J). Sans-I/O.
 public struct ServerTransaction<Message: Sendable>: Sendable {
-    public enum State: String, Sendable { case trying, proceeding, completed, confirmed, terminated }
+    public enum State: String, Sendable { case trying, proceeding, completed, confirmed, accepted, terminated }
 
     public let isInvite: Bool
     public let reliable: Bool
@@ -35,9 +37,12 @@ public struct ServerTransaction<Message: Sendable>: Sendable {
             lastResponse = response
             return [.send(response)]
         case (.proceeding, 200...299) where isInvite:
-            // §17.2.1: a 2xx ends the transaction; the TU retransmits it until the ACK comes.
-            state = .terminated
-            return [.send(response), .terminated]
+            // RFC 6026 §7.1: Accepted for 64·T1 (timer L); the TU retransmits the 2xx until
+            // its ACK arrives, and those retransmissions are sent from here.
+            state = .accepted
+            return [.send(response), .arm(.l, timers.transactionTimeout)]
+        case (.accepted, 200...299):
+            return [.send(response)]
         case (.proceeding, 300...699) where isInvite:
             state = .completed
             lastResponse = response
@@ -78,7 +83,7 @@ public struct ServerTransaction<Message: Sendable>: Sendable {
         case (.h, .completed):
             state = .terminated
             return [.cancel(.g), .timedOut, .terminated]
-        case (.i, .confirmed), (.j, .completed):
+        case (.i, .confirmed), (.j, .completed), (.l, .accepted):
             state = .terminated
             return [.terminated]
         default:

@@ -7,11 +7,12 @@ import SIPMessage
 public struct ServerTransactionKey: Hashable, Sendable, CustomStringConvertible {
     public let value: String
 
-    /// `headers` are the request's validated headers (`SIPMessage.validate()`).
-    public init?(_ request: SIPMessage, headers: SIPTypedHeaders) {
+    /// `headers` are the request's validated headers (`SIPMessage.validate()`). `method`
+    /// names another transaction's method: the INVITE a CANCEL cancels (§9.2).
+    public init?(_ request: SIPMessage, headers: SIPTypedHeaders, method other: String? = nil) {
         guard let method = request.method, let via = headers.vias.first, let cseq = headers.cseq else { return nil }
-        let m = method == "ACK" ? "INVITE" : method
-        let sentBy = "\(via.host.lowercased()):\(via.port ?? 5060)"
+        let m = other ?? (method == "ACK" ? "INVITE" : method)
+        let sentBy = "\(via.host.lowercased()):\(via.port ?? SIPURI.defaultPort)"
         if via.hasMagicCookie, let branch = via.branch {
             value = "\(branch)|\(sentBy)|\(m)"
         } else {

@@ -19,7 +19,7 @@ public struct TransactionTimers: Sendable, Equatable {
         self.maxInviteRetransmissions = maxInviteRetransmissions
     }
 
-    /// Timers B, F, H and J: 64·T1.
+    /// Timers B, F, H, J, L and M: 64·T1.
     public var transactionTimeout: Duration { t1 * 64 }
 }
 
@@ -27,10 +27,14 @@ public struct TransactionTimers: Sendable, Equatable {
 public enum TransactionTimer: String, Sendable, Hashable {
     /// INVITE client: retransmit (A), give up (B), absorb retransmitted finals (D).
     case a = "A", b = "B", d = "D"
+    /// INVITE client in Accepted (RFC 6026): absorb retransmitted 2xx for the TU (M).
+    case m = "M"
     /// non-INVITE client: retransmit (E), give up (F), absorb retransmitted finals (K).
     case e = "E", f = "F", k = "K"
     /// INVITE server: retransmit the final (G), wait for ACK (H), absorb ACKs (I).
     case g = "G", h = "H", i = "I"
+    /// INVITE server in Accepted (RFC 6026): keep the transaction for the TU's 2xx retransmissions (L).
+    case l = "L"
     /// non-INVITE server: absorb retransmitted requests (J).
     case j = "J"
 }

@@ -1,4 +1,5 @@
 import SIPMessage
+import NIOCore
 
 /// Where a response to a received request goes, and the top Via it carries (RFC 3261 §18.2.1
 /// and §18.2.2, RFC 3581 §4): the source address is recorded as `received` when it differs
@@ -28,7 +29,7 @@ public struct ResponseRouting: Sendable, Equatable {
             text = replaceBareRPort(in: text, with: ";rport=\(sourcePort)")
         }
         let symmetric = via.rport != nil || transport == .tcp
-        return ResponseRouting(topVia: text, host: sourceHost, port: symmetric ? sourcePort : (via.port ?? 5060))
+        return ResponseRouting(topVia: text, host: sourceHost, port: symmetric ? sourcePort : (via.port ?? SIPURI.defaultPort))
     }
 
     /// Appends a parameter to the Via value (before any trailing whitespace).
@@ -42,7 +43,7 @@ public struct ResponseRouting: Sendable, Equatable {
     static func replaceBareRPort(in via: String, with replacement: String) -> String {
         var parts = via.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
         for i in parts.indices.dropFirst() {
-            let p = parts[i].trimmingCharacters()
+            let p = parts[i][...].trimmingWhitespace()
             if p.lowercased() == "rport" {
                 parts[i] = String(replacement.dropFirst())
                 return parts.joined(separator: ";")
@@ -60,6 +61,29 @@ extension SIPMessageBuilder {
     }
 }
 
-extension String {
-    func trimmingCharacters() -> String { Substring(self).trimmingCharacters() }
+
+extension ResponseRouting {
+    /// Fills in `received`/`rport` in the response's top Via and returns where it goes, from
+    /// the address the request came from; nil when the response has no usable Via.
+    public static func route(_ response: inout SIPMessageBuilder, from source: SocketAddress,
+                             transport: ServerLocation.Transport) -> SocketAddress? {
+        guard let first = response.headers.firstIndex(where: { $0.name == "Via" }),
+              let (top, rest) = splitTopVia(response.headers[first].value),
+              let via = try? SIPMessage(parsing: "OPTIONS sip:x SIP/2.0\r\nVia: \(top)\r\n\r\n").topVia(),
+              let ip = source.ipAddress, let port = source.port else { return nil }
+        let route = route(viaText: top, via: via, sourceHost: ip, sourcePort: port, transport: transport)
+        response.headers[first].value = route.topVia + rest
+        return try? SocketAddress(ipAddress: route.host, port: route.port)
+    }
+
+    /// The first Via of a header value that may hold a comma list, and the rest (", …").
+    public static func splitTopVia(_ value: String) -> (String, String)? {
+        var inQuotes = false
+        for i in value.indices {
+            let c = value[i]
+            if c == "\"" { inQuotes.toggle() }
+            if c == ",", !inQuotes { return (String(value[..<i]), String(value[i...])) }
+        }
+        return value.isEmpty ? nil : (value, "")
+    }
 }

@@ -1,0 +1,69 @@
+import Diagnostics
+import Logging
+import Provisioning
+import Scheduling
+import SIPStack
+
+/// The phone's SIP stack on its loop: the endpoint (transports, transactions, handlers) and
+/// the lines' registrations, configured from the typed `SIPSettings` after each boot.
+@PhoneLoop
+public final class PhoneSIP {
+    public nonisolated let endpoint: SIPEndpoint
+    public nonisolated let registrations: RegistrationManager
+    private let address: String
+    /// The `voip_control_port` the endpoint is bound to.
+    private var boundPort: Int?
+    private let log = Logger.category(.sipTask)
+
+    /// `address` is the local address the transports bind (`--sip-address`).
+    public init(address: String, timers: any Timers = LoopTimers(loop: PhoneLoop.loop)) {
+        self.address = address
+        endpoint = SIPEndpoint(timers: timers)
+        registrations = RegistrationManager(endpoint: endpoint, locator: ServerLocation(resolver: DNSResolver()),
+                                            settings: Self.registration(SIPSettings(Configuration())))
+    }
+
+    /// Binds (or moves to a new `voip_control_port`), then hands the lines and settings to
+    /// the registrations; with `proxy_register` the lines not yet registered register.
+    public func apply(_ s: SIPSettings) async {
+        if boundPort != s.controlPort {
+            do {
+                if boundPort != nil {
+                    // The Contact changes with the port: remove the bindings at the old one first.
+                    await registrations.unregisterAll()
+                    try await endpoint.rebind(host: address, port: s.controlPort)
+                } else {
+                    try await endpoint.start(host: address, port: s.controlPort)
+                }
+                boundPort = s.controlPort
+                log.info("SIP on udp and tcp \(address):\(s.controlPort)")
+            } catch {
+                log.error("SIP cannot bind \(address):\(s.controlPort): \(error)")
+                return
+            }
+        }
+        endpoint.setTimers(Self.timers(s))
+        registrations.configure(LineAccounts.accounts(s), settings: Self.registration(s), dnsServers: s.dnsServers)
+        if s.registerAtBoot { registrations.registerAll() }
+    }
+
+    public func stop() async {
+        await registrations.unregisterAll()
+        await endpoint.stop()
+        boundPort = nil
+    }
+
+    static func registration(_ s: SIPSettings) -> RegistrationSettings {
+        RegistrationSettings(expires: s.registerExpires, delta: s.registerDelta,
+                             backup: s.backupProxy.map { ProxyAddress(host: $0.host, port: $0.port) },
+                             maxForwards: s.maxForwards, transport: s.transport == .tcp ? .tcp : .udp,
+                             outboundProxy: s.outboundProxy.map { ProxyAddress(host: $0.host, port: $0.port) },
+                             nat: NATSettings(enabled: s.natEnabled, address: s.natAddress,
+                                              receivedProcessing: s.natReceivedProcessing))
+    }
+
+    static func timers(_ s: SIPSettings) -> TransactionTimers {
+        TransactionTimers(t1: .milliseconds(s.t1Milliseconds), t2: .milliseconds(s.t2Milliseconds),
+                          maxRetransmissions: s.retransmissions, maxInviteRetransmissions: s.inviteRetransmissions)
+    }
+}
