@@ -7,6 +7,27 @@ import Testing
 
 /// Six lines registering at a real Kamailio with digest authentication.
 @Suite(.serialized) struct RegistrationAcceptanceTests {
+    /// `make run`'s embedded configuration names proxy 127.0.0.1:5060, the phone's own SIP
+    /// address: `register 1 1` must refuse instead of registering with itself (issue: it sent
+    /// a REGISTER to its own port, answered itself 501 and retried for ever).
+    @Test func registerRefusesAProxyAtThePhonesOwnAddress() async throws {
+        let sipPort = try Sockets.freeUDPAndTCPPort()
+        let files = [
+            "SIPDefault.cnf": "telnet_level: 2\nproxy1_address: 127.0.0.1\nproxy1_port: \(sipPort)\nproxy_register: 0\n"
+                + "voip_control_port: \(sipPort)\n",
+            "SIP0011AABBCC42.cnf": "line1_name: 620\nphone_password: s3cret\n",
+        ]
+        let daemon = try await DaemonUnderTest.start(files: files, arguments: ["--log-level", "debug"])
+        let result = try await daemon.cli(["debug sip-messages", "register 1 1"], password: "s3cret")
+        #expect(result.code == 1, "the script runner reports the error")
+        #expect(result.output.contains("% Error:Proxy 127.0.0.1:\(sipPort) is this phone's own SIP address"), "\(result.output)")
+        #expect(!result.output.contains("Registering line 1"))
+        let table = try await daemon.cli(["show register"], password: "s3cret").output
+        #expect(table.contains("FAILED"), "\(table)")
+        #expect(!result.output.contains("REGISTER sip:") && !daemon.log.contains("REGISTER sip:"), "no REGISTER was sent")
+        _ = daemon.stop()
+    }
+
     @Test func sixLinesRegisterAndAWrongPasswordFailsOnItsLineOnly() async throws {
         var users: [String: String] = [:]
         for n in 0..<6 { users["62\(n)"] = "pw62\(n)" }
@@ -31,17 +52,18 @@ import Testing
         ]
         let daemon = try await DaemonUnderTest.start(files: files, arguments: ["--sip-address", "127.0.0.1"])
         let expected: Set<String> = ["620", "621", "622", "624", "625"]
-        let deadline = ContinuousClock.now + .seconds(20)
         var registered: Set<String> = []
-        while ContinuousClock.now < deadline {
+        try? await waitUntil("five lines are registered") {
             registered = try await kamailio.registeredUsers()
-            if registered == expected { break }
-            try await Task.sleep(for: .milliseconds(100))
+            return registered == expected
         }
         #expect(registered == expected, "kamailio: \(registered)\n\(daemon.log)")
-        // give line 4 time for its second challenge
-        try await Task.sleep(for: .milliseconds(300))
-        let table = try await daemon.cli(["show register"], password: "s3cret").output
+        // line 4 fails once its second challenge is answered
+        var table = ""
+        try? await waitUntil("line 4 has failed") {
+            table = try await daemon.cli(["show register"], password: "s3cret").output
+            return table.contains("401: credentials refused")
+        }
         let rows = table.split(separator: "\n").map(String.init)
         for n in [1, 2, 3, 5, 6] {
             #expect(rows.contains { $0.hasPrefix("\(n)     111  REGISTERED") && $0.hasSuffix("127.0.0.1:\(kamailio.port)") }, "line \(n):\n\(table)")
@@ -53,11 +75,13 @@ import Testing
         // register 0 1 removes line 1's binding; register 1 1 brings it back
         let off = try await daemon.cli(["register 0 1"], password: "s3cret")
         #expect(off.output.contains("Unregistering line 1"))
-        try await Task.sleep(for: .milliseconds(500))
-        #expect(!(try await kamailio.registeredUsers()).contains("620"))
+        try await waitUntil("line 1's binding is removed", timeout: .seconds(5)) {
+            !(try await kamailio.registeredUsers()).contains("620")
+        }
         _ = try await daemon.cli(["register 1 1"], password: "s3cret")
-        try await Task.sleep(for: .milliseconds(500))
-        #expect(try await kamailio.registeredUsers().contains("620"))
+        try await waitUntil("line 1 is registered again", timeout: .seconds(5)) {
+            try await kamailio.registeredUsers().contains("620")
+        }
         let bad = try await daemon.cli(["register 1 9"], password: "s3cret")
         #expect(bad.output.contains("% Error:Invalid Line"))
 

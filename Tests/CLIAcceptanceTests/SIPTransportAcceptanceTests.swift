@@ -79,14 +79,18 @@ import Testing
         // and the line still (re-)registers.
         idle.forEach { close($0) }
         idle = []
-        try await Task.sleep(for: .milliseconds(300))
-        let probe = try #require(try? Sockets.connect(port: sipPort).get())
-        defer { close(probe) }
         let options = "OPTIONS sip:620@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKopt1\r\n"
             + "From: <sip:x@127.0.0.1>;tag=2\r\nTo: <sip:620@127.0.0.1>\r\nCall-ID: opt@test\r\nCSeq: 7 OPTIONS\r\n"
             + "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
-        #expect(Sockets.send(probe, Array(options.utf8)))
-        let reply = String(decoding: await Sockets.receive(probe, timeout: .seconds(2)), as: UTF8.self)
+        var reply = ""
+        // The phone sees the closes on its loop: a fresh connection is accepted once it has.
+        try? await waitUntil("an OPTIONS over a fresh connection is answered", timeout: .seconds(5)) {
+            guard let probe = try? Sockets.connect(port: sipPort).get() else { return false }
+            defer { close(probe) }
+            guard Sockets.send(probe, Array(options.utf8)) else { return false }
+            reply = String(decoding: await Sockets.receive(probe, timeout: .seconds(1)), as: UTF8.self)
+            return reply.hasPrefix("SIP/2.0 200 OK\r\n")
+        }
         #expect(reply.hasPrefix("SIP/2.0 200 OK\r\n"), "\(reply)")
         #expect(reply.contains("CSeq: 7 OPTIONS"))
         _ = try await daemon.cli(["register 1 1"], password: "s3cret")

@@ -14,11 +14,10 @@ import Testing
         let daemon = try await DaemonUnderTest.start(files: files, arguments: ["--log-level", "debug"])
         // The first request goes out at start; wait for the sync.
         var out = ""
-        let deadline = ContinuousClock.now + .seconds(15)
-        repeat {
-            try await Task.sleep(for: .milliseconds(200))
+        try? await waitUntil("SNTP has synchronised", timeout: .seconds(15)) {
             out = try await daemon.cli(["show sntp", "show time"], password: "s3cret").output
-        } while !out.contains("Source:    SNTP") && ContinuousClock.now < deadline
+            return out.contains("Source:    SNTP")
+        }
         #expect(out.contains("Source:    SNTP"), "\(out)\n\(daemon.log)")
         #expect(out.contains("127.0.0.1:\(port)"))
         #expect(out.contains("stratum: 8  refid: 127.127.1.1"), "\(out)")
