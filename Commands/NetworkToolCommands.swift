@@ -5,9 +5,10 @@ import Phone
 /// `show network`, `ping`, `traceroute` (GUIDE.md §4.2, §4.4): the real host's network, and
 /// ICMP tools whose lines stream to the session as the replies arrive (Ctrl-C stops them).
 enum NetworkToolCommands {
-    static func all(_ phone: any PhoneContext) -> [CommandSpec] {
+    static var all: [CommandSpec] {
         [
             CommandSpec(["show", "network"], help: "Network settings, link and packet counters of the host interface") { inv in
+                let phone = try inv.phone
                 let facts = NetworkFacts.read()
                 for line in facts.lines { inv.print(line) }
                 inv.print("Phone MAC Address: \(phone.identity.mac) (\(phone.identity.macOrigin))")

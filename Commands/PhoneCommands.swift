@@ -3,14 +3,14 @@ import Phone
 
 /// Every command of the phone's CLI, family by family.
 public enum PhoneCommands {
-    public static func all(_ phone: any PhoneContext) -> [CommandSpec] {
+    public static var all: [CommandSpec] {
         BuiltinCommands.all
             + DebugCommands.all
-            + ShowCommands.all(phone)
-            + NetworkToolCommands.all(phone)
-            + TimeCommands.all(phone)
-            + RegisterCommands.all(phone)
-            + ResetCommands.all(phone)
+            + ShowCommands.all
+            + NetworkToolCommands.all
+            + TimeCommands.all
+            + RegisterCommands.all
+            + ResetCommands.all
             + TtyCommands.all
     }
 
@@ -21,8 +21,19 @@ public enum PhoneCommands {
         "tty": "Terminal settings of this session",
     ]
 
-    public static func tree(_ phone: any PhoneContext) -> CommandTree {
-        CommandTree(all(phone), groupHelp: groupHelp)
+    public static var tree: CommandTree {
+        CommandTree(all, groupHelp: groupHelp)
+    }
+}
+
+extension Invocation {
+    /// The phone this session drives: the session's context (`SessionConfiguration.context`),
+    /// handed over when the command runs, so the declarations above need no phone.
+    var phone: any PhoneContext {
+        get throws {
+            guard let phone = context as? any PhoneContext else { throw CommandFailure("no phone attached to this session") }
+            return phone
+        }
     }
 }
 

@@ -6,12 +6,13 @@ import SIPStack
 /// `register` and `show register` (GUIDE.md §4.2, §4.4; messages as in the descendant stack's
 /// `ccsip_register_cmd`).
 enum RegisterCommands {
-    static func all(_ phone: any PhoneContext) -> [CommandSpec] {
+    static var all: [CommandSpec] {
         [
             CommandSpec(["register"], arguments: [
                 ArgumentSpec("option", .integer(0...1), help: "1 register, 0 unregister"),
                 ArgumentSpec("line", .word(placeholder: "line"), help: "line number (1-6 on a 7960, 1-2 on a 7940) or backup"),
             ], help: "Register or unregister a line now", privilege: .privileged) { inv in
+                let phone = try inv.phone
                 guard let registrations = phone.registrations else { throw CommandFailure("no SIP stack running") }
                 let configured = await registrations.configuredLines
                 guard !configured.isEmpty else { throw CommandFailure("Error:No lines configured") }
@@ -36,6 +37,7 @@ enum RegisterCommands {
                 }
             },
             CommandSpec(["show", "register"], help: "The line registration table") { inv in
+                let phone = try inv.phone
                 for line in await table(phone) { inv.print(line) }
             },
         ]

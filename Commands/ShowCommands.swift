@@ -6,25 +6,31 @@ import Provisioning
 /// `show config`, `show status`, `show flash`, `show tftp`, `show version` (GUIDE.md §4.4).
 /// `show network` lives with the network tools; `show debug` with debug.
 enum ShowCommands {
-    static func all(_ phone: any PhoneContext) -> [CommandSpec] {
+    static var all: [CommandSpec] {
         [
             CommandSpec(["show", "config"], help: "Every configuration parameter, its value and where it came from") { inv in
+                let phone = try inv.phone
                 let config = await phone.configuration()
                 for line in Self.configLines(config) { inv.print(line) }
             },
             CommandSpec(["show", "status"], help: "Status messages of the last boot and the phone's state") { inv in
+                let phone = try inv.phone
                 for line in await Self.statusLines(phone) { inv.print(line) }
             },
             CommandSpec(["show", "flash"], help: "Files kept in flash") { inv in
+                let phone = try inv.phone
                 for line in Self.flashLines(phone.flash) { inv.print(line) }
             },
             CommandSpec(["show", "tftp"], help: "TFTP server and the files of the last boot") { inv in
+                let phone = try inv.phone
                 for line in await Self.tftpLines(phone) { inv.print(line) }
             },
             CommandSpec(["show", "dialplan"], help: "The dial plan in force, rule by rule") { inv in
+                let phone = try inv.phone
                 for line in Self.dialPlanLines(await phone.lastBoot()?.dialTemplate) { inv.print(line) }
             },
             CommandSpec(["show", "version"], help: "Software version, model and identity") { inv in
+                let phone = try inv.phone
                 for line in await Self.versionLines(phone) { inv.print(line) }
             },
         ]

@@ -5,12 +5,14 @@ import PhoneClock
 /// `show time` and `show sntp` (GUIDE.md §6): the phone's own clock — it never sets the
 /// host's — with the zone and DST rules of the configuration, and its SNTP client.
 enum TimeCommands {
-    static func all(_ phone: any PhoneContext) -> [CommandSpec] {
+    static var all: [CommandSpec] {
         [
             CommandSpec(["show", "time"], help: "The phone's date and time as its display shows them") { inv in
+                let phone = try inv.phone
                 for line in lines(phone.clock) { inv.print(line) }
             },
             CommandSpec(["show", "sntp"], help: "SNTP server, mode, stratum, offset, delay, last sync and next poll") { inv in
+                let phone = try inv.phone
                 guard let status = phone.sntpStatus() else {
                     inv.print("SNTP client not running")
                     return

@@ -2,10 +2,8 @@ import ArgumentParser
 import Commands
 import Console
 import DaemonOptions
-import Phone
 import PhoneClock
 import Provisioning
-import SIPStack
 
 /// The man pages, generated from the declarations they document: deskphoned's options
 /// (`DaemonArguments`), the CLI commands (`PhoneCommands`), the parameter table
@@ -98,7 +96,7 @@ enum ManPages {
             deskphone(1).
             """)
         page.subsection("Commands")
-        for spec in PhoneCommands.all(DocumentationPhone()) {
+        for spec in PhoneCommands.all {
             commandItem(&page, spec)
         }
 
@@ -332,20 +330,4 @@ enum ManPages {
 
 extension String {
     func trimmingSuffix(_ s: String) -> String { hasSuffix(s) ? String(dropLast(s.count)) : self }
-}
-
-/// A phone for documentation: `PhoneCommands.all` needs one to build the handlers, which the
-/// man pages never run.
-struct DocumentationPhone: PhoneContext {
-    func configuration() async -> Configuration { fatalError("documentation only") }
-    func lastBoot() async -> BootReport? { nil }
-    func lastBootTime() async -> Int? { nil }
-    var flash: FlashStore { fatalError("documentation only") }
-    var identity: PhoneIdentity { fatalError("documentation only") }
-    func uptime() -> Duration { .zero }
-    func softReset() async -> BootReport { fatalError("documentation only") }
-    func hardReset() async throws {}
-    var clock: PhoneClock { PhoneClock() }
-    func sntpStatus() -> SNTPStatus? { nil }
-    var registrations: RegistrationManager? { nil }
 }

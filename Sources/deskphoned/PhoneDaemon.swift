@@ -49,7 +49,7 @@ final class PhoneDaemon: Service, Sendable {
 
         let cli = CLISettings()
         let telnet = TelnetListener(group: group, host: settings.telnet.host, port: settings.telnet.port,
-                                    factory: cli.factory(commands: PhoneCommands.tree(phone), console: false))
+                                    factory: cli.factory(commands: PhoneCommands.tree, phone: phone, console: false))
         await phone.onBoot { report in
             cli.update(from: report.configuration)
             await telnet.apply(level: report.configuration.number("telnet_level") ?? 0)
@@ -59,7 +59,7 @@ final class PhoneDaemon: Service, Sendable {
         let errors = report.diagnostics.errors.count, warnings = report.diagnostics.warnings.count
         log.info("boot complete in \((ContinuousClock.now - started).milliseconds) ms: \(report.files.count) files, \(errors) configuration errors, \(warnings) warnings")
 
-        let console = try startConsole(cli.factory(commands: PhoneCommands.tree(phone), console: true))
+        let console = try startConsole(cli.factory(commands: PhoneCommands.tree, phone: phone, console: true))
         try? await gracefulShutdown()
         log.info("deskphoned stopping")
         console?.stop()
@@ -139,14 +139,14 @@ final class CLISettings: Sendable {
     }
 
     /// Sessions for telnet get the privilege `telnet_level` grants; the console gets all.
-    func factory(commands: CommandTree, console: Bool) -> TerminalSessionFactory {
+    func factory(commands: CommandTree, phone: any PhoneContext, console: Bool) -> TerminalSessionFactory {
         { [self] peer in
             let v = values.withLock { $0 }
             let level: Privilege = console || v.telnetLevel >= 2 ? .privileged : .user
             return CLISession(configuration: SessionConfiguration(
                 prompt: { [self] in values.withLock { $0.prompt } + "> " },
                 password: { [self] in values.withLock { $0.password } },
-                privilege: level, commands: commands), peer: peer)
+                privilege: level, commands: commands, context: phone), peer: peer)
         }
     }
 }

@@ -48,7 +48,8 @@ enum CLIFiles {
                                  source: LocalFolderSource(root: dir + "/tftpboot"), restart: {})
         await phone.boot()
         let session = CLISession(configuration: SessionConfiguration(
-            prompt: { "SIP Phone> " }, password: nil, privilege: .privileged, commands: PhoneCommands.tree(phone)), peer: "memory")
+            prompt: { "SIP Phone> " }, password: nil, privilege: .privileged, commands: PhoneCommands.tree,
+            context: phone), peer: "memory")
         let memory = await MemoryTerminal.run(session, lines: CLIFiles.script.map(\.command))
         for (i, (command, expected)) in CLIFiles.script.enumerated() {
             #expect(memory[i].contains(expected), "in memory: \(command) → \(memory[i])")

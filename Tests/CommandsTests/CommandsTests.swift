@@ -40,9 +40,9 @@ struct Bench {
     ]
 
     func session(_ level: Privilege = .privileged) -> CLISession {
-        let tree = PhoneCommands.tree(phone)
-        return CLISession(configuration: SessionConfiguration(
-            prompt: { "SIP Phone> " }, password: nil, privilege: level, commands: tree, registry: registry), peer: "test")
+        CLISession(configuration: SessionConfiguration(
+            prompt: { "SIP Phone> " }, password: nil, privilege: level, commands: PhoneCommands.tree, registry: registry,
+            context: phone), peer: "test")
     }
 
     func run(_ lines: [String], _ level: Privilege = .privileged) async -> [String] {

@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func everyCommandIsInDeskphoned8() {
-        let commands = PhoneCommands.all(DocumentationPhone())
+        let commands = PhoneCommands.all
         #expect(commands.count >= 15)
         for c in commands {
             #expect(daemonPage.contains(".TP\n" + Roff.bold(c.synopsis) + "\n" + Roff.escape(c.help + ".")),

@@ -98,6 +98,17 @@ public struct Invocation: Sendable {
     public let values: [String: [String]]
     public let output: any TerminalOutput
     public let session: CLISession
+    /// The session's `SessionConfiguration.context`: what the command acts on.
+    public let context: (any Sendable)?
+
+    public init(spec: CommandSpec, values: [String: [String]], output: any TerminalOutput, session: CLISession,
+                context: (any Sendable)? = nil) {
+        self.spec = spec
+        self.values = values
+        self.output = output
+        self.session = session
+        self.context = context
+    }
 
     public func value(_ name: String) -> String? { values[name]?.first }
     public func integer(_ name: String) -> Int? { value(name).flatMap { Int($0) } }

@@ -15,11 +15,15 @@ public struct SessionConfiguration: Sendable {
     public var greeting: String
     /// Sleeps (login back-off); tests pass a clock that returns at once.
     public var sleep: @Sendable (Duration) async throws -> Void
+    /// What the commands act on (the phone), handed to every handler at invocation time so
+    /// the command declarations need no live object. The CLI engine never looks inside.
+    public var context: (any Sendable)?
 
     public init(prompt: @escaping @Sendable () -> String, password: (@Sendable () -> String)?, privilege: Privilege,
                 commands: CommandTree, login: LoginPolicy = LoginPolicy(), registry: DebugRegistry = .shared,
                 greeting: String = "\n\n",
-                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }) {
+                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+                context: (any Sendable)? = nil) {
         self.prompt = prompt
         self.password = password
         self.privilege = privilege
@@ -28,6 +32,7 @@ public struct SessionConfiguration: Sendable {
         self.registry = registry
         self.greeting = greeting
         self.sleep = sleep
+        self.context = context
     }
 }
 
@@ -148,7 +153,8 @@ public actor CLISession: TerminalSession {
         case .failure(let error):
             output.write(error.render(promptWidth: configuration.prompt().count))
         case .success(let match):
-            let invocation = Invocation(spec: match.spec, values: match.values, output: output, session: self)
+            let invocation = Invocation(spec: match.spec, values: match.values, output: output, session: self,
+                                        context: configuration.context)
             let task = Task {
                 do {
                     try await match.spec.handler(invocation)
