@@ -134,6 +134,8 @@ let package = Package(
             dependencies: ["Provisioning"],
             path: "Tests/Fixtures/flash-writer"
         ),
+        // Media (issue 12): session descriptions and RFC 3264 offer/answer; no I/O, stdlib only.
+        .target(name: "SDP"),
         // Helpers shared by the test targets: child processes, temporary folders, the daemon.
         .target(name: "TestKit", path: "Tests/TestKit"),
         .testTarget(
@@ -146,6 +148,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork"]),
+        .testTarget(name: "SDPTests", dependencies: ["SDP"]),
+
         .testTarget(
             name: "SIPStackTests",
             dependencies: [
