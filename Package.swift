@@ -143,6 +143,17 @@ let package = Package(
             dependencies: ["Provisioning"],
             path: "Tests/Fixtures/flash-writer"
         ),
+        // Media (issue 12): session descriptions and RFC 3264 offer/answer; no I/O, stdlib only.
+        .target(name: "SDP"),
+        // RTP/RTCP packets, the sans-I/O send and receive sides with RFC 3550 statistics,
+        // RFC 4733 telephone-events; RTPSocketPair.swift is the only file that uses NIO.
+        .target(
+            name: "RTP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // Helpers shared by the test targets: child processes, temporary folders, the daemon.
         .target(name: "TestKit", path: "Tests/TestKit"),
         .testTarget(
@@ -155,6 +166,16 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork"]),
+        .testTarget(name: "SDPTests", dependencies: ["SDP"]),
+        .testTarget(
+            name: "RTPTests",
+            dependencies: [
+                "RTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
         .testTarget(
             name: "SIPStackTests",
             dependencies: [
