@@ -154,6 +154,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // G.711, audio devices (WAV file, null), tones, frame pacing; no Foundation.
+        .target(name: "Media"),
+        // Appends tone frames to a WAV file through Media's file device until killed; the WAV
+        // validity test kills it at random moments (Tests/MediaTests/WAVFileTests.swift).
+        .executableTarget(
+            name: "wav-writer",
+            dependencies: ["Media"],
+            path: "Tests/Fixtures/wav-writer"
+        ),
         // Helpers shared by the test targets: child processes, temporary folders, the daemon.
         .target(name: "TestKit", path: "Tests/TestKit"),
         .testTarget(
@@ -175,6 +184,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "TestKit"]),
 
         .testTarget(
             name: "SIPStackTests",

@@ -190,7 +190,12 @@ public struct RTPReceiver: Sendable {
 
         guard let locked = lockedSSRC else {
             // Probation (A.1 init_seq/update_seq): MIN_SEQUENTIAL packets in sequence from one
-            // SSRC validate it; a packet from another SSRC restarts the probation with it.
+            // SSRC validate it; a packet from another SSRC restarts the probation with it. A
+            // second copy of the last one is a duplicate, not a restart.
+            if candidateSSRC == header.ssrc && seq == maxSeq && probationPackets > 0 {
+                statistics.duplicates += 1
+                return .duplicate(header)
+            }
             if candidateSSRC != header.ssrc || seq != maxSeq &+ 1 {
                 candidateSSRC = header.ssrc
                 probation = Self.minSequential - 1

@@ -29,6 +29,15 @@ func ms(_ v: Double) -> Duration { .nanoseconds(Int64(v * 1_000_000)) }
         #expect(r.statistics.firstArrival == ms(0))
     }
 
+    @Test func aDuplicateDuringProbationIsADuplicate() {
+        var r = RTPReceiver(expectedSource: far)
+        let s = Stream()
+        _ = r.receive(s.packet(seq: 100, ts: 0), from: far, arrival: ms(0))
+        #expect(r.receive(s.packet(seq: 100, ts: 0), from: far, arrival: ms(1)) == .duplicate(try! RTPHeader(parsing: s.packet(seq: 100, ts: 0))))
+        _ = r.receive(s.packet(seq: 101, ts: 160), from: far, arrival: ms(20))
+        #expect(r.lockedSSRC == s.ssrc && r.statistics.packets == 2 && r.statistics.duplicates == 1)
+    }
+
     @Test func aStraySSRCDuringProbationDoesNotLockIn() {
         var r = RTPReceiver(expectedSource: far)
         let s = Stream()
