@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "Phone",
             dependencies: [
-                "Provisioning", "Diagnostics", "PhoneClock", "SIPStack", "Scheduling",
+                "Provisioning", "Diagnostics", "PhoneClock", "SIPStack", "Scheduling", "SDP", "SIPMessage", "RTP", "Media",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -104,7 +104,7 @@ let package = Package(
         // The CLI command families: the only place where the CLI meets the subsystems.
         .target(
             name: "Commands",
-            dependencies: ["Console", "Phone", "PhoneClock", "Provisioning", "Diagnostics", "HostNetwork", "SIPStack"],
+            dependencies: ["Console", "Phone", "PhoneClock", "Provisioning", "Diagnostics", "HostNetwork", "SIPStack", "Scheduling"],
             path: "Commands"
         ),
         // deskphoned's options and daemon config file, declared once: the daemon parses them and
@@ -112,7 +112,7 @@ let package = Package(
         .target(
             name: "DaemonOptions",
             dependencies: [
-                "Provisioning", "Console",
+                "Provisioning", "Console", "Media",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -120,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "deskphoned",
             dependencies: [
-                "Provisioning", "Diagnostics", "Console", "Commands", "Phone", "DaemonOptions", "Scheduling",
+                "Provisioning", "Diagnostics", "Console", "Commands", "Phone", "DaemonOptions", "Scheduling", "Media",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -10,6 +10,8 @@ public enum PhoneCommands {
             + NetworkToolCommands.all
             + TimeCommands.all
             + RegisterCommands.all
+            + CallCommands.all
+            + TestCommands.all
             + ResetCommands.all
             + TtyCommands.all
     }
@@ -19,6 +21,7 @@ public enum PhoneCommands {
         "show": "Display information about the phone",
         "erase": "Erase stored data",
         "tty": "Terminal settings of this session",
+        "test": "Remote control of the phone's keys and handset (automation)",
     ]
 
     public static var tree: CommandTree {

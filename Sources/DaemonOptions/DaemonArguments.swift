@@ -1,4 +1,5 @@
 import ArgumentParser
+import Media
 import Console
 import Logging
 import Provisioning
@@ -56,6 +57,10 @@ public struct DaemonArguments: ParsableArguments {
             help: ArgumentHelp("Local address SIP binds to (port: voip_control_port); 0.0.0.0 by default.", valueName: "addr"))
     public var sipAddress: String?
 
+    @Option(help: ArgumentHelp("Audio device: 'null', or 'file:PLAY.wav,RECORD.wav' (the microphone reads PLAY in a loop, "
+                               + "the handset is written to RECORD; 8 kHz 16-bit mono).", valueName: "device"))
+    public var audio: String?
+
     @Option(name: .customLong("config"), help: ArgumentHelp("Daemon config file.", valueName: "file"))
     public var configFile: String = DaemonArguments.defaultConfigFile
 
@@ -85,12 +90,15 @@ public struct DaemonArguments: ParsableArguments {
         guard let speed = Int(speedText), SerialPort.speeds.contains(speed) else {
             throw ValidationError("--console-speed \(speedText): must be one of \(SerialPort.speeds.map(String.init).joined(separator: ", "))")
         }
+        let audioText = audio ?? file["audio"] ?? DaemonSettings.defaultAudio
+        let audioOption: AudioOption
+        do { audioOption = try AudioOption(parsing: audioText) } catch { throw ValidationError("\(error)") }
         let s = DaemonSettings(
             flash: flash ?? file["flash"] ?? DaemonSettings.defaultFlash,
             tftp: tftp ?? file["tftp"], provision: provision ?? file["provision"],
             mac: macText, model: m, logLevel: level, telnet: listen,
             console: .init(console ?? file["console"] ?? "auto"), consoleSpeed: speed,
-            sipAddress: sipAddress ?? file["sip-address"] ?? DaemonSettings.defaultSIPAddress)
+            sipAddress: sipAddress ?? file["sip-address"] ?? DaemonSettings.defaultSIPAddress, audio: audioOption)
         if s.tftp != nil && s.provision != nil {
             throw ValidationError("--tftp and --provision exclude each other")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import Media
 import Provisioning
 
 /// The daemon's settings after merging the command line over the daemon config file
@@ -17,6 +18,8 @@ public struct DaemonSettings: Sendable {
     public var consoleSpeed: Int
     /// The local address the SIP transport binds (the port is `voip_control_port`).
     public var sipAddress: String
+    /// `--audio`: the phone's handset and microphone.
+    public var audio: AudioOption
 
     public enum ConsoleChoice: Equatable, Sendable {
         /// Standard input when it is a terminal (deskphoned in the foreground), else none.
@@ -36,8 +39,9 @@ public struct DaemonSettings: Sendable {
     }
 
     /// The keys a daemon config file may set: the long option names.
-    public static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "console", "console-speed", "sip-address"]
+    public static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "console", "console-speed", "sip-address", "audio"]
     public static let defaultSIPAddress = "0.0.0.0"
+    public static let defaultAudio = "null"
     public static let defaultFlash = "flash"
     /// Development default; the installed daemon config sets port 23.
     public static let defaultTelnet = "127.0.0.1:2323"

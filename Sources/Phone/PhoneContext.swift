@@ -25,6 +25,12 @@ public protocol PhoneContext: Sendable {
     func sntpStatus() -> SNTPStatus?
     /// The lines' registrations, nil when the phone runs no SIP stack (tests).
     var registrations: RegistrationManager? { get }
+    /// The lines' calls, nil when the phone runs no SIP stack.
+    var calls: PhoneCalls? { get }
+}
+
+extension PhoneContext {
+    public var calls: PhoneCalls? { nil }
 }
 
 /// Who the phone is.

@@ -49,7 +49,7 @@ public actor PhoneRuntime: PhoneContext {
         bootTime = WallClockSeconds.now()
         configurationInForce = r.configuration
         await applyTime(r.configuration)
-        await applySIP(r.configuration)
+        await applySIP(r.configuration, plan: r.dialTemplate)
         for o in observers { await o(r) }
         return r
     }
@@ -75,8 +75,8 @@ public actor PhoneRuntime: PhoneContext {
     }
 
     /// Lines, proxies and registration from the configuration (GUIDE.md §2.2.1–§2.2.3, §9.7).
-    private func applySIP(_ c: Configuration) async {
-        await sip?.apply(SIPSettings(c))
+    private func applySIP(_ c: Configuration, plan: DialTemplate?) async {
+        await sip?.apply(SIPSettings(c), calls: CallSettings(c), plan: DialPlanning(template: plan))
     }
 
     /// Stops the SNTP client (shutdown).
@@ -88,6 +88,7 @@ public actor PhoneRuntime: PhoneContext {
 
     public nonisolated func sntpStatus() -> SNTPStatus? { sntp?.status() }
     public nonisolated var registrations: RegistrationManager? { sip?.registrations }
+    public nonisolated var calls: PhoneCalls? { sip?.calls }
 
     /// Called after every boot with its report.
     public func onBoot(_ observer: @escaping @Sendable (BootReport) async -> Void) {

@@ -3,6 +3,7 @@ import Console
 import DaemonOptions
 import Diagnostics
 import Logging
+import Media
 import NIOCore
 import NIOPosix
 import Phone
@@ -41,10 +42,11 @@ final class PhoneDaemon: Service, Sendable {
         let source = try provisioningSource(flash: flash, group: group)
         log.info("provisioning source: \(source.map { "\($0)" } ?? "none (flash only)")")
         let arguments = self.arguments
+        let audio = try await openAudio()
         let phone = PhoneRuntime(
             flash: flash,
             identity: PhoneIdentity(mac: mac, macOrigin: macOrigin, model: settings.model, source: source?.description),
-            source: source, group: group, sip: await PhoneSIP(address: settings.sipAddress),
+            source: source, group: group, sip: await PhoneSIP(address: settings.sipAddress, audio: audio),
             restart: { try Self.replaceProcess(arguments) })
 
         let cli = CLISettings()
@@ -65,6 +67,19 @@ final class PhoneDaemon: Service, Sendable {
         console?.stop()
         await telnet.apply(level: 0)
         await phone.stop()
+    }
+
+    /// The `--audio` device behind the phone's media engine; a device that cannot be opened
+    /// (a missing PLAY file) stops the start with its reason.
+    func openAudio() async throws -> MediaEngine {
+        let device: any AudioDevice
+        do {
+            device = try settings.audio.open()
+        } catch {
+            throw DaemonError("--audio \(settings.audio): \(error)")
+        }
+        log.info("audio: \(settings.audio)")
+        return await MediaEngine(device: device, host: settings.sipAddress)
     }
 
     /// `reset hard`: the same program with the same arguments, in place of this process.

@@ -10,22 +10,27 @@ import SIPStack
 public final class PhoneSIP {
     public nonisolated let endpoint: SIPEndpoint
     public nonisolated let registrations: RegistrationManager
+    public nonisolated let calls: PhoneCalls
     private let address: String
     /// The `voip_control_port` the endpoint is bound to.
     private var boundPort: Int?
     private let log = Logger.category(.sipTask)
 
-    /// `address` is the local address the transports bind (`--sip-address`).
-    public init(address: String, timers: any Timers = LoopTimers(loop: PhoneLoop.loop)) {
+    /// `address` is the local address the transports bind (`--sip-address`); `audio` the
+    /// handset and the calls' RTP streams.
+    public init(address: String, audio: any PhoneAudio, timers: any Timers = LoopTimers(loop: PhoneLoop.loop)) {
         self.address = address
         endpoint = SIPEndpoint(timers: timers)
+        let defaults = Configuration()
         registrations = RegistrationManager(endpoint: endpoint, locator: ServerLocation(resolver: DNSResolver()),
-                                            settings: Self.registration(SIPSettings(Configuration())))
+                                            settings: Self.registration(SIPSettings(defaults)))
+        calls = PhoneCalls(context: CallContext(endpoint: endpoint, registrations: registrations, audio: audio,
+                                                sip: SIPSettings(defaults), media: CallSettings(defaults)))
     }
 
     /// Binds (or moves to a new `voip_control_port`), then hands the lines and settings to
     /// the registrations; with `proxy_register` the lines not yet registered register.
-    public func apply(_ s: SIPSettings) async {
+    public func apply(_ s: SIPSettings, calls callSettings: CallSettings, plan: DialPlanning) async {
         if boundPort != s.controlPort {
             do {
                 if boundPort != nil {
@@ -43,11 +48,14 @@ public final class PhoneSIP {
             }
         }
         endpoint.setTimers(Self.timers(s))
-        registrations.configure(LineAccounts.accounts(s), settings: Self.registration(s), dnsServers: s.dnsServers)
+        let accounts = LineAccounts.accounts(s)
+        registrations.configure(accounts, settings: Self.registration(s), dnsServers: s.dnsServers)
+        calls.configure(accounts: accounts, sip: s, media: callSettings, plan: plan)
         if s.registerAtBoot { registrations.registerAll() }
     }
 
     public func stop() async {
+        calls.hangUpAll()
         await registrations.unregisterAll()
         await endpoint.stop()
         boundPort = nil

@@ -70,6 +70,15 @@ public final class RegistrationManager {
     /// The public address learned from responses (`nat_received_processing`).
     public var learnedAddress: (host: String, port: Int)? { nat.learned }
 
+    /// The host and port the phone puts in Via and Contact toward `destination` (NAT
+    /// settings, the learned address, the bound address or the kernel's source address).
+    public func contact(toward destination: SocketAddress) -> (host: String, port: Int) {
+        let local = endpoint.localAddress
+        return nat.advertised(localHost: local?.ipAddress, localPort: local?.port ?? SIPURI.defaultPort) {
+            SourceAddress.toward(destination)
+        }
+    }
+
     /// New accounts and settings (after every boot). A line whose account changed starts over;
     /// a line whose account is the same keeps its binding, and new settings reach it at once
     /// (`LineRegistration.reconfigure`): a new expiry, delta, backup, transport, outbound
@@ -240,7 +249,7 @@ public final class RegistrationManager {
         // The outbound proxy (when set) is the next hop for every request; the Request-URI
         // still names the registrar (GUIDE.md §9.7). An outbound proxy is an A record only.
         let hop = settings.outboundProxy.map { ProxyAddress(host: $0.host, port: $0.port ?? SIPURI.defaultPort) } ?? registrar
-        locate(hop) { [weak self, weak b] result in
+        locator.locateFirst(host: hop.host, port: hop.port, transport: settings.transport) { [weak self, weak b] result in
             guard let self, let b, self.bindings[n] === b else { return }
             switch result {
             case .failure(let error):
@@ -263,10 +272,7 @@ public final class RegistrationManager {
         if !attempt.isProbe {
             b.proxyInUse = "\(registrar.host):\(settings.outboundProxy == nil ? target.port : registrar.port ?? SIPURI.defaultPort)"
         }
-        let local = endpoint.localAddress
-        let contact = nat.advertised(localHost: local?.ipAddress, localPort: local?.port ?? SIPURI.defaultPort) {
-            SourceAddress.toward(destination)
-        }
+        let contact = contact(toward: destination)
         let request = RegisterRequest(account: b.account, registrar: registrar, callID: b.callID, fromTag: b.fromTag,
                                       cseq: attempt.cseq, expires: attempt.expires, contact: contact,
                                       transport: target.transport, maxForwards: settings.maxForwards,
@@ -290,25 +296,5 @@ public final class RegistrationManager {
             }
         }
         if !sent { perform(b.machine.outcome(.noAnswer, cseq: attempt.cseq, probe: attempt.isProbe), binding: b, line: n) }
-    }
-
-    /// The first RFC 3263 target of `hop`: at once for an IP address, through DNS otherwise
-    /// (the answer comes back on the loop).
-    private func locate(_ hop: ProxyAddress,
-                        _ then: @escaping @PhoneLoop (Result<ServerLocation.Target, DNSResolver.Failure>) -> Void) {
-        let transport = settings.transport
-        if let literal = ServerLocation.literalTarget(host: hop.host, port: hop.port, transport: transport) {
-            return then(.success(literal))
-        }
-        let locator = self.locator
-        Task { @PhoneLoop in
-            do throws(DNSResolver.Failure) {
-                let targets = try await locator.locate(host: hop.host, port: hop.port, transport: transport)
-                guard let first = targets.first else { return then(.failure(.noRecords(hop.host))) }
-                then(.success(first))
-            } catch {
-                then(.failure(error))
-            }
-        }
     }
 }

@@ -1,0 +1,181 @@
+import Diagnostics
+import Logging
+import NIOCore
+import Scheduling
+import SDP
+import SIPMessage
+import SIPStack
+
+/// One call: its state machine (`CallMachine`), its SIP signalling (the INVITE transaction,
+/// the dialog, the requests in it) and its RTP stream, glued together. The machine decides;
+/// this performs its actions and turns SIP and timer events into machine events.
+@PhoneLoop
+final class CallSession {
+    /// A number `show calls` and `debug cc` know the call by.
+    let id: Int
+    let line: Int
+    private(set) var machine: CallMachine
+    let context: CallContext
+    /// Told when the call is over (the owner forgets it) and after every change (`test show`).
+    var ended: ((CallSession) -> Void)?
+    var changed: ((CallSession) -> Void)?
+
+    var stream: (any CallStream)?
+    var offerAnswer: OfferAnswer?
+    var dialog: Dialog?
+    /// The far end as shown (`From …` / the number dialled).
+    var remoteParty = ""
+    let callID: String
+    let localTag = SIPIdentifiers.tag()
+    var connectedAt: Duration?
+    var lastFinal: Int?
+
+    // Outgoing
+    var invite: SIPMessage?
+    var inviteBranch: String?
+    var inviteDestination: (address: SocketAddress, transport: ServerLocation.Transport)?
+    var cseq = 1
+    var answeredChallenge = false
+    var redirected = false
+    /// The user hung up before the answer: a late 2xx is ACKed and BYEd at once.
+    var abandoned = false
+
+    // Incoming
+    var incoming: ServerRequest?
+    /// The SDP answer ready for the 200, and what it negotiated.
+    var pendingAnswer: ([UInt8], NegotiatedMedia)?
+    var answerWhenReady = false
+    var answerRetransmission: TimerHandle?
+    var digitTimer: TimerHandle?
+
+    let log = Logger.category(.cc)
+
+    init(id: Int, line: Int, machine: CallMachine, context: CallContext, callID: String? = nil) {
+        self.id = id
+        self.line = line
+        self.machine = machine
+        self.context = context
+        self.callID = callID ?? SIPIdentifiers.callID(host: "deskphone")
+    }
+
+    var state: CallState { machine.state }
+    var account: SIPAccount? { context.accounts[line] }
+
+    // MARK: performing the machine's actions
+
+    func perform(_ actions: [CallMachine.Action]) {
+        for action in actions {
+            log.debug("call \(id) line \(line): \(action)")
+            switch action {
+            case .tone(let tone): context.audio.play(tone)
+            case .ring(let on): context.audio.ring(on)
+            case .armDigitTimer(let seconds):
+                digitTimer?.cancel()
+                digitTimer = context.timers.schedule(after: .seconds(seconds)) { [weak self] in
+                    guard let self else { return }
+                    self.digitTimer = nil
+                    self.perform(self.machine.digitTimerFired())
+                }
+            case .cancelDigitTimer:
+                digitTimer?.cancel()
+                digitTimer = nil
+            case .invite(let step): placeCall(step)
+            case .cancelInvite: cancelInvite()
+            case .hangUp: sendBye()
+            case .answer: answerIncoming()
+            case .reject(let status): rejectIncoming(status)
+            case .sendDigit(let digit): stream?.sendDigit(digit)
+            case .status: break
+            case .ended: finish()
+            }
+        }
+        changed?(self)
+    }
+
+    func signal(_ event: CallMachine.SignalEvent) { perform(machine.signal(event)) }
+
+    // MARK: the user
+
+    func press(_ digit: Character) { perform(machine.digit(digit)) }
+    func backspace() { perform(machine.backspace()) }
+    func dialKey() { perform(machine.dialKey()) }
+    func hangUp() { perform(machine.hangUp()) }
+    func answer() { perform(machine.answer()) }
+
+    /// Stream closed, handlers removed, timers stopped; the owner forgets the call.
+    func finish() {
+        digitTimer?.cancel()
+        answerRetransmission?.cancel()
+        stream?.close()
+        if let dialog { context.endpoint.removeHandler(dialog: dialog.id) }
+        let done = ended
+        ended = nil
+        done?(self)
+    }
+
+    // MARK: shared SIP pieces
+
+    /// The stream of this call, opened on first use (its port goes in the SDP).
+    func openStream() async -> (any CallStream)? {
+        if let stream { return stream }
+        do {
+            let s = try await context.audio.openStream()
+            if let stream { s.close(); return stream }   // opened meanwhile
+            stream = s
+            if offerAnswer == nil { offerAnswer = context.offerAnswer(local: s.local) }
+            return s
+        } catch {
+            log.error("call \(id): no media: \(error)")
+            return nil
+        }
+    }
+
+    /// Sends a request built by the dialog to its next hop: as a client transaction, or for
+    /// an ACK (no `events`) as it is, outside any transaction (§13.2.2.4).
+    func sendInDialog(_ built: DialogRequest, body: [UInt8] = [], contentType: String? = nil,
+                      extra: [(String, String)] = [], events: (@PhoneLoop (TransactionLayer.ClientEvent) -> Void)? = nil) {
+        var request = built
+        let hop = built.nextHop
+        let transport: ServerLocation.Transport = hop.transport.lowercased() == "tcp" ? .tcp : .udp
+        context.locator.locateFirst(host: hop.host, port: hop.port, transport: transport) { [weak self] result in
+            guard let self, case .success(let target) = result,
+                  let destination = try? SocketAddress(ipAddress: target.address, port: target.port) else {
+                events?(.transportError)
+                return
+            }
+            let contact = self.context.registrations.contact(toward: destination)
+            let branch = SIPIdentifiers.branch()
+            request.addVia("SIP/2.0/\(target.transport.rawValue.uppercased()) \(contact.host):\(contact.port);branch=\(branch);rport")
+            if built.method != "ACK" {
+                request.message.add("Contact", "<sip:\(self.account?.user ?? "deskphone")@\(contact.host):\(contact.port)>")
+            }
+            for (name, value) in extra { request.message.add(name, value) }
+            request.message.add("User-Agent", self.context.userAgent)
+            if let contentType { request.message.add("Content-Type", contentType) }
+            request.message.body = body
+            let bytes = request.message.serialize()
+            if let events {
+                self.context.endpoint.request(bytes, branch: branch, to: destination, over: target.transport, events: events)
+            } else {
+                self.context.endpoint.transactions.sendStateless(bytes, to: destination, over: target.transport)
+            }
+        }
+    }
+
+    /// The statistics headers of GUIDE.md §9.9 when `call_stats` is 1.
+    var statisticsHeaders: [(String, String)] {
+        guard context.media.callStatistics, let s = stream?.statistics else { return [] }
+        return [("RTP-RxStat", s.rxStat), ("RTP-TxStat", s.txStat)]
+    }
+
+    /// BYE the established call (the user hung up).
+    func sendBye() {
+        guard var d = dialog, let bye = try? d.bye() else { return }
+        dialog = d
+        let headers = statisticsHeaders
+        stream?.close()
+        sendInDialog(bye, extra: headers) { [id, log] event in
+            if case .final(let r) = event { log.debug("call \(id): BYE answered \(r.statusCode ?? 0)") }
+        }
+    }
+}

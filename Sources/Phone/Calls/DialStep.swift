@@ -1,0 +1,62 @@
+import Provisioning
+/// What the dial plan says after a digit, or when the inter-digit timer runs out (GUIDE.md
+/// §5.4), as the call machine uses it. `DialPlanning` makes these from the DIALTEMPLATE.
+public struct DialStep: Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
+        /// Keep collecting; dial when `timeout` seconds pass without a digit (nil: no timer).
+        case collect(timeout: Int?)
+        /// Play this secondary dial tone (a §5.5 name) and keep collecting.
+        case secondaryTone(String, timeout: Int?)
+        case dial
+        /// Nothing can match: reorder.
+        case noMatch
+    }
+
+    public var action: Action
+    /// What to dial (the rule's Rewrite applied).
+    public var number: String
+    /// `;user=phone` / `;user=ip` for the Request-URI (`User=`), nil for none.
+    public var userParameter: String?
+    /// `Route="Emergency"`: through `proxy_emergency`.
+    public var emergency: Bool
+
+    public init(_ action: Action, number: String, userParameter: String? = nil, emergency: Bool = false) {
+        self.action = action
+        self.number = number
+        self.userParameter = userParameter
+        self.emergency = emergency
+    }
+}
+
+/// The dial plan as the call machine asks it.
+public struct DialPlanning: Sendable {
+    public let decide: @Sendable (String) -> DialStep
+    public let timedOut: @Sendable (String) -> DialStep
+
+    public init(decide: @escaping @Sendable (String) -> DialStep, timedOut: @escaping @Sendable (String) -> DialStep) {
+        self.decide = decide
+        self.timedOut = timedOut
+    }
+
+    /// No dial plan (GUIDE.md §1.2 row 5): `#` dials, otherwise the digits are sent after the
+    /// inter-digit time-out or on Dial. The guide gives no value for that time-out; the
+    /// reference stack's default rule time-out (10 s, `DialRule.defaultTimeout`) is used.
+    public static func none(interDigitTimeout: Int) -> DialPlanning {
+        DialPlanning(decide: { digits in
+            if digits.hasSuffix("#"), digits.count > 1 { return DialStep(.dial, number: String(digits.dropLast())) }
+            return DialStep(.collect(timeout: interDigitTimeout), number: digits)
+        }, timedOut: { digits in
+            DialStep(digits.isEmpty ? .noMatch : .dial, number: digits)
+        })
+    }
+}
+
+extension DialPlanning {
+    /// The dial plan of the DIALTEMPLATE in force; none when the boot found no file.
+    public init(template: DialTemplate?) {
+        // The DIALTEMPLATE matcher (GUIDE.md §5.2–§5.4) plugs in here; without one the phone
+        // dials on `#`, Dial, or the inter-digit time-out.
+        self = .none(interDigitTimeout: CallContext.interDigitTimeout)
+        _ = template
+    }
+}

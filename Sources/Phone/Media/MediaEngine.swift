@@ -1,0 +1,178 @@
+import Diagnostics
+import Logging
+import Media
+import NIOCore
+import RTP
+import Scheduling
+import SDP
+
+/// The phone's audio (first part; ALSA, the jitter buffer and G.729 come with the media engine
+/// issue): one audio device (`--audio`: a WAV-file pair or null), the call-state tones into
+/// the handset, and the calls' RTP streams, all paced by one 20 ms clock on the phone's loop
+/// whose n-th deadline is start + n·20 ms (`FramePacer`), never a re-armed timer's drift. The
+/// clock runs only while a tone plays or a stream is active, so an idle phone does not wake.
+@PhoneLoop
+public final class MediaEngine: PhoneAudio {
+    private let device: any AudioDevice
+    private let host: String
+    private var ports: MediaPortRange?
+    private var dtmfLevel = 3
+    private var tone: ToneGenerator?
+    private var streams: [RTPStream] = []
+    private var pacer: FramePacer<ContinuousClock.Instant>?
+    private var scheduled: Scheduled<Void>?
+    private var capture = [Int16](repeating: 0, count: AudioFormat.frameSamples)
+    private var playback = [Int16](repeating: 0, count: AudioFormat.frameSamples)
+    private var toneFrame = [Int16](repeating: 0, count: AudioFormat.frameSamples)
+    private let origin = ContinuousClock.now
+    private let log = Logger.category(.rtp)
+    /// Told about each digit received as a telephone-event (call events, `debug rtp`).
+    public var onDigit: ((Character) -> Void)?
+
+    /// `host`: the address RTP binds (the SIP address; 0.0.0.0 for all).
+    public init(device: any AudioDevice, host: String) {
+        self.device = device
+        self.host = host
+    }
+
+    /// `start_media_port`…`end_media_port` and `dtmf_db_level` after a boot.
+    public func configure(ports range: ClosedRange<Int>, dtmfLevel: Int) {
+        if let r = MediaPortRange(start: range.lowerBound, end: range.upperBound), r.first != ports?.first || r.last != ports?.last {
+            ports = r
+        }
+        self.dtmfLevel = dtmfLevel
+    }
+
+    var now: Duration { ContinuousClock.now - origin }
+
+    // MARK: PhoneAudio
+
+    public func play(_ callTone: CallMachine.CallTone?) {
+        tone = callTone.map { ToneGenerator(Self.tone($0)) }
+        log.debug("handset tone: \(callTone.map { "\($0)" } ?? "off")")
+        runClockIfNeeded()
+    }
+
+    public func ring(_ on: Bool) {
+        // The ringer is the phone's speaker, not the handset: nothing goes to the handset path.
+        log.info("ringer \(on ? "on" : "off")")
+    }
+
+    public func openStream() async throws -> any CallStream {
+        guard var range = ports else { throw MediaEngineError.noMediaPorts }
+        let stream = try await bind(&range)
+        ports = range
+        return stream
+    }
+
+    private func bind(_ range: inout MediaPortRange) async throws -> RTPStream {
+        final class Box: @unchecked Sendable { weak var stream: RTPStream? }
+        let box = Box()
+        let socket = try await RTPSocketPair.bind(on: PhoneLoop.loop, host: host, range: &range) { kind, datagram, from in
+            PhoneLoop.assumeIsolated { box.stream?.received(kind, datagram, from: from) }
+        }
+        let address = host == "0.0.0.0" ? "127.0.0.1" : host
+        let stream = RTPStream(socket: socket, local: LocalMediaAddress(address: address, port: UInt16(socket.rtpPort)),
+                               engine: self, dtmfLevel: dtmfLevel)
+        box.stream = stream
+        return stream
+    }
+
+    func streamStarted(_ stream: RTPStream) {
+        if !streams.contains(where: { $0 === stream }) { streams.append(stream) }
+        runClockIfNeeded()
+    }
+
+    func streamClosed(_ stream: RTPStream) {
+        streams.removeAll { $0 === stream }
+    }
+
+    func digitReceived(_ key: Character) { onDigit?(key) }
+
+    /// The tone plan of the call states (GUIDE.md §5.5; Media's `Tone`).
+    static func tone(_ t: CallMachine.CallTone) -> Tone {
+        switch t {
+        case .dial: .dial
+        case .secondaryDial(let name): Tone.named(name) ?? .secondaryDial
+        case .ringback: .ringback
+        case .busy: .busy
+        case .reorder: .reorder
+        }
+    }
+
+    // MARK: the 20 ms clock
+
+    private var needsClock: Bool { tone != nil || streams.contains { $0.isActive } }
+
+    private func runClockIfNeeded() {
+        guard needsClock, scheduled == nil else { return }
+        let start = ContinuousClock.now
+        pacer = FramePacer(start: start)
+        schedule()
+    }
+
+    private func schedule() {
+        guard let pacer else { return }
+        let wait = ContinuousClock.now.duration(to: pacer.nextDeadline)
+        scheduled = PhoneLoop.loop.assumeIsolated().scheduleTask(in: .nanoseconds(wait.nanoseconds)) { [weak self] in
+            self?.tick()
+        }
+    }
+
+    private func tick() {
+        scheduled = nil
+        guard var p = pacer else { return }
+        let due = p.due(at: ContinuousClock.now)
+        pacer = p
+        for _ in due { frame() }
+        if needsClock {
+            schedule()
+        } else {
+            pacer = nil
+        }
+    }
+
+    /// One frame: the microphone to every sending stream; the far end (and the tone) to the handset.
+    private func frame() {
+        let now = self.now
+        do {
+            try device.read(into: &capture)
+        } catch {
+            log.error("audio capture: \(error)")
+            for i in capture.indices { capture[i] = 0 }
+        }
+        for stream in streams where stream.isActive { stream.produce(capture, now: now) }
+        for i in playback.indices { playback[i] = 0 }
+        for stream in streams {
+            if let heard = stream.playout() { mix(heard, into: &playback) }
+        }
+        if var t = tone {
+            t.fill(&toneFrame)
+            mix(toneFrame, into: &playback)
+            tone = t.finished ? nil : t
+        }
+        do {
+            try device.write(playback)
+        } catch {
+            log.error("audio playback: \(error)")
+        }
+    }
+
+    private func mix(_ source: [Int16], into target: inout [Int16]) {
+        for i in 0..<min(source.count, target.count) {
+            target[i] = Int16(clamping: Int(target[i]) + Int(source[i]))
+        }
+    }
+
+    /// Flushes and closes the device (shutdown).
+    public func close() {
+        scheduled?.cancel()
+        scheduled = nil
+        device.close()
+    }
+}
+
+public enum MediaEngineError: Error, CustomStringConvertible {
+    case noMediaPorts
+    public var description: String { "no media port range configured (start_media_port, end_media_port)" }
+}

@@ -1,0 +1,184 @@
+import Diagnostics
+import Logging
+import Media
+import NIOCore
+import RTP
+import Scheduling
+import SDP
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One call's RTP stream on its socket pair: `RTPSession` (sans I/O: sender, receiver, RTCP,
+/// RFC 4733) fed with G.711 frames every 20 ms while the negotiation says the phone sends,
+/// what arrives decoded into a short playout queue, and the datagrams it asks for sent.
+/// The engine's clock drives `produce` and `playout`; datagrams arrive on the loop in order.
+@PhoneLoop
+final class RTPStream: CallStream {
+    let socket: RTPSocketPair
+    let local: LocalMediaAddress
+    private weak var engine: MediaEngine?
+    private var negotiated: NegotiatedMedia?
+    private var remote: RTPEndpoint?
+    private var session: RTPSession?
+    private var inbandDigits: [Character] = []
+    private var inbandTone: ToneGenerator?
+    private var digitFrames = 0
+    private let dtmfLevel: Int
+    /// Decoded frames waiting to be played (a jitter buffer comes with the media engine issue).
+    private var playoutQueue: [[Int16]] = []
+    private var encoded: [UInt8] = []
+    private var decoded: [Int16] = []
+    private var closed = false
+    private let log = Logger.category(.rtp)
+
+    init(socket: RTPSocketPair, local: LocalMediaAddress, engine: MediaEngine, dtmfLevel: Int) {
+        self.socket = socket
+        self.local = local
+        self.engine = engine
+        self.dtmfLevel = dtmfLevel
+        encoded.reserveCapacity(AudioFormat.frameSamples)
+        decoded.reserveCapacity(AudioFormat.frameSamples)
+    }
+
+    var isActive: Bool { session != nil && !closed }
+    private var sends: Bool { negotiated.map { $0.direction.sends && $0.remoteAddress != "0.0.0.0" } ?? false }
+    private var receives: Bool { negotiated?.direction.receives ?? false }
+    private var law: G711.Law { negotiated?.codec == .pcma ? .alaw : .ulaw }
+    private var rtcpRemote: RTPEndpoint? { remote.map { RTPEndpoint(address: $0.address, port: $0.port &+ 1) } }
+
+    func apply(_ media: NegotiatedMedia) {
+        guard !closed, let engine else { return }
+        let first = session == nil
+        negotiated = media
+        remote = RTPEndpoint(ipv4: media.remoteAddress, port: media.remotePort)
+        if var s = session {
+            s.audioPayloadType = media.payloadType
+            s.sender.payloadType = media.payloadType
+            s.dtmfPayloadType = media.dtmfPayloadType
+            s.receiver.expectedSource = remote
+            session = s
+        } else {
+            session = RTPSession(payloadType: media.payloadType, dtmfPayloadType: media.dtmfPayloadType, expectedSource: remote,
+                                 cname: "deskphone@\(local.address)", start: engine.now)
+        }
+        let held = media.remoteHold ? " (held by the far end)" : ""
+        log.debug("RTP \(local.port) -> \(media.remoteAddress):\(media.remotePort) \(media.codec) pt \(media.payloadType) \(media.direction.rawValue)\(held)")
+        if first { engine.streamStarted(self) }
+    }
+
+    func sendDigit(_ digit: Character) {
+        guard var s = session else { return }
+        if s.keyDown(digit) {
+            s.keyUp()   // a keyed digit: held for the minimum (100 ms)
+            log.debug("RTP: DTMF \(digit) as telephone-event pt \(s.dtmfPayloadType ?? 0)")
+        } else {
+            inbandDigits.append(digit)   // no telephone-event negotiated: in-band (GUIDE.md §9.6)
+            log.debug("RTP: DTMF \(digit) in-band")
+        }
+        session = s
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        if var s = session, let to = rtcpRemote {
+            socket.sendRTCP(s.bye(now: engine?.now ?? .zero, ntp: Self.ntpNow()), to: to)
+            session = s
+        }
+        engine?.streamClosed(self)
+        let socket = self.socket
+        Task { await socket.close() }
+    }
+
+    var statistics: CallStreamStatistics {
+        var out = CallStreamStatistics()
+        guard let s = session else { return out }
+        let now = engine?.now ?? .zero
+        out.codec = negotiated.map { "\($0.codec)" } ?? ""
+        out.remote = negotiated.map { "\($0.remoteAddress):\($0.remotePort)" } ?? ""
+        out.packetsSent = Int(s.sender.statistics.packets)
+        out.octetsSent = Int(s.sender.statistics.octets)
+        let r = s.receiver.statistics
+        out.packetsReceived = Int(r.packets)
+        out.octetsReceived = Int(r.octets)
+        out.lost = max(0, Int(r.lost))
+        out.duplicates = Int(r.duplicates)
+        out.outOfOrder = Int(r.outOfOrder)
+        out.discarded = s.receiver.drops.total
+        out.jitter = Int(r.jitter)
+        out.roundTripMilliseconds = s.rtcp.roundTrip.map { Int($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) }
+        out.rxStatText = s.rxStat(now: now)
+        out.txStatText = s.txStat(now: now)
+        return out
+    }
+
+    // MARK: the engine's clock
+
+    /// One 20 ms frame of microphone audio, encoded and sent (or a telephone-event in its place).
+    func produce(_ capture: [Int16], now: Duration) {
+        guard !closed, var s = session, let remote else { return }
+        defer { session = s }
+        if let report = s.rtcpIfDue(now: now, ntp: Self.ntpNow()), let to = rtcpRemote { socket.sendRTCP(report, to: to) }
+        var payload: [UInt8]?
+        if sends {
+            var frame = capture
+            if inbandTone == nil, !inbandDigits.isEmpty, let tone = Tone.dtmf(inbandDigits.removeFirst(), dbLevel: dtmfLevel) {
+                inbandTone = ToneGenerator(tone)
+            }
+            if var tone = inbandTone {
+                tone.fill(&frame)   // the digit replaces the microphone while it sounds
+                inbandTone = tone.finished ? nil : tone
+            }
+            encoded.removeAll(keepingCapacity: true)
+            G711.encode(frame, law: law, into: &encoded)
+            payload = encoded
+        }
+        for packet in s.frame(payload, now: now) { socket.sendRTP(packet, to: remote) }
+    }
+
+    /// The next frame heard from the far end, if one is waiting.
+    func playout() -> [Int16]? {
+        guard receives, !playoutQueue.isEmpty else { return nil }
+        return playoutQueue.removeFirst()
+    }
+
+    // MARK: the wire
+
+    func received(_ kind: RTPSocketPair.Kind, _ datagram: ByteBuffer, from source: RTPEndpoint) {
+        guard !closed, var s = session, let engine else { return }
+        defer { session = s }
+        let now = engine.now
+        if kind == .rtcp {
+            _ = try? s.receiveRTCP(Array(datagram.readableBytesView), now: now, ntp: Self.ntpNow())
+            return
+        }
+        datagram.withUnsafeReadableBytes { raw in
+            for incoming in s.receive(raw, from: source, arrival: now) {
+                switch incoming {
+                case .audio(let header):
+                    decoded.removeAll(keepingCapacity: true)
+                    G711.decode(UnsafeRawBufferPointer(rebasing: raw[header.payloadRange]), law: law, into: &decoded)
+                    if playoutQueue.count >= 10 { playoutQueue.removeFirst() }   // at most 200 ms behind
+                    playoutQueue.append(decoded)
+                case .digit(.began(let code, _)):
+                    if let key = TelephoneEvent.key(for: code) {
+                        log.debug("RTP: received DTMF \(key) (telephone-event)")
+                        engine.digitReceived(key)
+                    }
+                case .digit, .otherPayloadType, .duplicate:
+                    break
+                case .dropped(let reason):
+                    log.debug("RTP: dropped a packet from \(source): \(reason.rawValue)")
+                }
+            }
+        }
+    }
+
+    static func ntpNow() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return NTPTime.from(unixSeconds: UInt64(ts.tv_sec), nanoseconds: UInt32(ts.tv_nsec))
+    }
+}
