@@ -168,6 +168,14 @@ private let outsideTone = DialPlanDecision.Action.secondaryTone(name: "Bellcore-
         #expect(m.decide("65") == DialPlanDecision(action: .collect(timeout: 5), number: "65"))
     }
 
+    /// §5.4: the "dial on any digit" plan of later loads.
+    @Test func dialOnAnyDigitPlan() throws {
+        let xml = "<DIALTEMPLATE><TEMPLATE MATCH=\".\" Timeout=\"0\" User=\"Phone\"/></DIALTEMPLATE>"
+        let m = DialPlanMatcher(template: try DialTemplate.parse(Array(xml.utf8)), line: 1)
+        #expect(m.decide("5") == DialPlanDecision(action: .dial, number: "5", user: .phone))
+        #expect(m.decide("*") == DialPlanDecision(action: .dial, number: "*", user: .phone))
+    }
+
     @Test func escapedStarIsALiteral() {
         let m = matcher([DialRule(match: "\\*6.", timeout: 0, rewrite: "S%1")])
         #expect(m.decide("*69") == DialPlanDecision(action: .dial, number: "S9"))

@@ -17,11 +17,12 @@
 //   digit); `%6`…`%9` are "any other character" and give the digit. `%s` is the whole dialled
 //   string as the table shows, so the [sipcc] example `31.` / `11111111%s` dials 310 as
 //   `11111111310`, not the `111111110` the guide prints.
-// * Dial-now `#`: the rule choice stopped at a `#` dials at once unless some rule used up the
-//   input with pattern left (§5.2 "a longer rule still partially matches"); [sipcc] instead
-//   holds back whenever any partial match exists, which counts the `#`-stopped rule itself.
-//   The `#` is the Dial key, not part of the number: what is dialled, `%s` and the digits as
-//   keyed end before it.
+// * Dial-now `#`: when the best rule stopped at it, the phone dials at once unless some rule
+//   used up the input with pattern left (§5.2 "a longer rule still partially matches");
+//   [sipcc] holds back whenever any partial match exists, which counts the `#`-stopped rule
+//   itself, so its `#` would never dial at once. The `#` is the Dial key, not part of the
+//   number: a rule's dialled string (`%s`, groups, no `Rewrite`) ends before it, and so do the
+//   digits as keyed when a `#` dials them (while collecting they are returned as keyed).
 // * A non-empty plan in which nothing can match gives `.noMatch` (the phone plays reorder);
 //   [sipcc] keeps collecting and dials the digits as keyed when the timer fires.
 // * No plan, an empty plan, and a plan with no rule for this line (`Line=`) all act as no plan.
