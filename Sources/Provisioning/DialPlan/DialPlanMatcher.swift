@@ -94,7 +94,8 @@ public struct DialPlanMatcher: Sendable {
     /// `.collect(timeout: nil)` (the call layer applies the phone's own inter-digit time-out).
     /// With a plan: a complete match `.dial`s at once when its `Timeout` is 0, else `.collect`s
     /// with its `Timeout`; a partial match `.collect`s with the default 10 s; a comma reached
-    /// gives `.secondaryTone`; `.noMatch` when nothing can match.
+    /// gives `.secondaryTone` (with the timeout it would collect with); a dial-now `#` `.dial`s
+    /// unless a longer rule still partially matches; `.noMatch` when nothing can match.
     public func decide(_ digits: String) -> DialPlanDecision {
         let input = Array(digits)
         guard !rules.isEmpty else {
@@ -102,7 +103,7 @@ public struct DialPlanMatcher: Sendable {
             return dialNow ? DialPlanDecision(action: .dial, number: keyed(input))
                 : DialPlanDecision(action: .collect(timeout: nil), number: digits)
         }
-        return decision(DialRuleSelection(rules: rules, patterns: patterns, input: input, poundDialsNow: poundDialsNow), input)
+        return decision(select(input), input)
     }
 
     /// The decision when the inter-digit timer fires: `.dial` the best complete match, else
@@ -111,7 +112,7 @@ public struct DialPlanMatcher: Sendable {
         let input = Array(digits)
         guard !input.isEmpty else { return DialPlanDecision(action: .noMatch, number: "") }
         guard !rules.isEmpty else { return DialPlanDecision(action: .dial, number: keyed(input)) }
-        let selection = DialRuleSelection(rules: rules, patterns: patterns, input: input, poundDialsNow: poundDialsNow)
+        let selection = select(input)
         let now = decision(selection, input)
         if now.action == .dial { return now }
         guard let complete = selection.bestComplete else {
@@ -147,7 +148,8 @@ public struct DialPlanMatcher: Sendable {
         }
         if toneDue {
             let tones = s.best?.rule.tones ?? []
-            let tone = s.bestCommas < tones.count && !tones[s.bestCommas].isEmpty ? tones[s.bestCommas] : Self.defaultTone
+            let named = s.bestCommas < tones.count ? tones[s.bestCommas] : ""
+            let tone = named.isEmpty ? Self.defaultTone : named
             let timeout: Int?
             switch action {
             case .collect(let t), .secondaryTone(_, let t): timeout = t
@@ -160,6 +162,10 @@ public struct DialPlanMatcher: Sendable {
             return DialPlanDecision(action: action, number: action == .dial ? keyed(input) : String(input))
         }
         return dialling(chosen, action)
+    }
+
+    private func select(_ input: [Character]) -> DialRuleSelection {
+        DialRuleSelection(rules: rules, patterns: patterns, input: input, poundDialsNow: poundDialsNow)
     }
 
     private func dialling(_ c: DialRuleSelection.Candidate, _ action: DialPlanDecision.Action) -> DialPlanDecision {
