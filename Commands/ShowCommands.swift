@@ -102,10 +102,11 @@ enum ShowCommands {
         return lines
     }
 
-    /// The descendant stack's layout ([sipcc] `show dialplan`, GUIDE.md §4.4).
+    /// The descendant stack's layout ([sipcc] `show dialplan`, GUIDE.md §4.4): the version line
+    /// also before `EMPTY`; a tone left to the default prints the default's name.
     static func dialPlanLines(_ plan: DialTemplate?) -> [String] {
-        guard let plan, !plan.rules.isEmpty else { return ["Dialplan is....", "EMPTY"] }
-        var lines = ["Dialplan is....", "Dialplan version: \(plan.versionStamp ?? "none")"]
+        var lines = ["Dialplan is....", "Dialplan version: \(plan?.versionStamp ?? "none")"]
+        guard let plan, !plan.rules.isEmpty else { return lines + ["EMPTY"] }
         for (i, rule) in plan.rules.enumerated() {
             let user: String
             switch rule.user { case .phone: user = "Phone"; case .ip: user = "IP"; case .unspecified: user = "Unspecified" }
@@ -114,7 +115,9 @@ enum ShowCommands {
             let timeout = String(rule.timeout).leftPadded(4).replacingSpaces(with: "0")
             lines.append("\((i + 1).twoDigits). Pattern: \(rule.match)  Rewrite: \(rule.rewrite ?? "") Line: \(rule.line.map(String.init) ?? "All")")
             lines.append("    Timeout: \(timeout)   UserMode: \(user)  RouteMode: \(route)")
-            for (k, tone) in rule.tones.enumerated() where !tone.isEmpty { lines.append("    Tone \(k + 1): \(tone)") }
+            for (k, tone) in rule.tones.enumerated() {
+                lines.append("    Tone \(k + 1): \(tone.isEmpty ? DialPlanMatcher.defaultTone : tone)")
+            }
         }
         return lines
     }

@@ -109,6 +109,7 @@ final class Box: Sendable {
             <DIALTEMPLATE>
               <TEMPLATE MATCH="911" Timeout="0" User="Phone" Route="Emergency"/>
               <TEMPLATE MATCH="9,*" Timeout="5" Tone="Bellcore-Outside"/>
+              <TEMPLATE MATCH="8,1,.." Rewrite="%1" Line="2" Tone="" Tone2="Cisco-Zip"/>
             </DIALTEMPLATE>
             """
         let b = try await Bench(files: files)
@@ -121,12 +122,16 @@ final class Box: Sendable {
             02. Pattern: 9,*  Rewrite:  Line: All
                 Timeout: 0005   UserMode: Unspecified  RouteMode: Default
                 Tone 1: Bellcore-Outside
+            03. Pattern: 8,1,..  Rewrite: %1 Line: 2
+                Timeout: 0010   UserMode: Unspecified  RouteMode: Default
+                Tone 1: Bellcore-Outside
+                Tone 2: Cisco-Zip
 
             """)
         try FileManager.default.removeItem(atPath: b.provision + "/dialplan.xml")
         try b.phone.flash.remove("config/dialplan.xml")
         _ = await b.phone.softReset()
-        #expect(await b.run(["show dialplan"], .user)[0] == "Dialplan is....\nEMPTY\n")
+        #expect(await b.run(["show dialplan"], .user)[0] == "Dialplan is....\nDialplan version: none\nEMPTY\n")
     }
 
     @Test func timestampsAreUTC() {

@@ -1,5 +1,5 @@
-// The dial template file (`dialplan.xml`, GUIDE.md §5.1): parse and validate. Matching digits
-// against the rules (§5.2–§5.4) is separate work.
+// The dial template file (`dialplan.xml`, GUIDE.md §5.1): parse and validate. Matching the
+// digits keyed against the rules (§5.2–§5.4) is `DialPlanMatcher`'s.
 
 /// One `<TEMPLATE …/>` rule (GUIDE.md §5.1).
 public struct DialRule: Sendable, Equatable {
