@@ -26,7 +26,8 @@ public final class SIPpProcess: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw TestFailure("sipp is not installed (\(executable) missing): run scripts/install-deps.sh test")
         }
-        let file = TestSupport.repositoryRoot.appendingPathComponent("Tests/Peers/" + scenario).path
+        // A scenario name from Tests/Peers/, or the absolute path of one a test wrote.
+        let file = scenario.hasPrefix("/") ? scenario : TestSupport.repositoryRoot.appendingPathComponent("Tests/Peers/" + scenario).path
         guard FileManager.default.fileExists(atPath: file) else { throw TestFailure("no SIPp scenario \(file)") }
         let dir = try TestSupport.temporaryDirectory("sipp")
         let port = try Sockets.freeUDPPort()

@@ -52,11 +52,28 @@ public struct DialPlanning: Sendable {
 }
 
 extension DialPlanning {
-    /// The dial plan of the DIALTEMPLATE in force; none when the boot found no file.
-    public init(template: DialTemplate?) {
-        // The DIALTEMPLATE matcher (GUIDE.md §5.2–§5.4) plugs in here; without one the phone
-        // dials on `#`, Dial, or the inter-digit time-out.
-        self = .none(interDigitTimeout: CallContext.interDigitTimeout)
-        _ = template
+    /// The dial plan of the DIALTEMPLATE in force for `line` (GUIDE.md §5), or no plan.
+    public init(template: DialTemplate?, line: Int = 1) {
+        guard let template, template.rules.contains(where: { $0.line == nil || $0.line == line }) else {
+            self = .none(interDigitTimeout: CallContext.interDigitTimeout)
+            return
+        }
+        let matcher = DialPlanMatcher(template: template, line: line)
+        self.init(decide: { Self.step(matcher.decide($0)) }, timedOut: { Self.step(matcher.timedOut($0)) })
+    }
+
+    static func step(_ d: DialPlanDecision) -> DialStep {
+        let action: DialStep.Action = switch d.action {
+        case .collect(let timeout): .collect(timeout: timeout)
+        case .secondaryTone(let name, let timeout): .secondaryTone(name, timeout: timeout)
+        case .dial: .dial
+        case .noMatch: .noMatch
+        }
+        let user: String? = switch d.user {
+        case .phone: "phone"
+        case .ip: "ip"
+        case .unspecified: nil
+        }
+        return DialStep(action, number: d.number, userParameter: user, emergency: d.route == .emergency)
     }
 }

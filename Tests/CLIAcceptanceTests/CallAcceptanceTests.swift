@@ -1,0 +1,207 @@
+import Foundation
+import TestKit
+import Testing
+
+/// Calls driven by `test` over telnet against SIPp scenarios (Tests/Peers/sipp-call-*.xml) on
+/// loopback: the far end is SIPp itself (its port is proxy1), the phone's audio is a WAV pair.
+@Suite(.serialized) struct CallAcceptanceTests {
+    /// A phone whose line 1 (620) calls through proxy1 = `peerPort`, with `--audio file:`.
+    struct Phone {
+        let daemon: DaemonUnderTest
+        let sipPort: Int
+        let play: String
+        let record: String
+
+        static func start(peerPort: Int, extra: String = "", playFrequency: Int? = 1000) async throws -> Phone {
+            let dir = try TestSupport.temporaryDirectory("call")
+            let play = dir + "/play.wav", record = dir + "/record.wav"
+            try await Sox.tone(frequency: playFrequency, seconds: 10, to: play)
+            let sipPort = try Sockets.freeUDPAndTCPPort()
+            let files = [
+                "SIPDefault.cnf": "telnet_level: 2\nproxy1_address: 127.0.0.1\nproxy1_port: \(peerPort)\nvoip_control_port: \(sipPort)\n"
+                    + "start_media_port: 20000\nend_media_port: 29998\n" + extra,
+                "SIP0011AABBCC42.cnf": "line1_name: 620\nline1_password: pw620\nphone_password: s3cret\n",
+            ]
+            let daemon = try await DaemonUnderTest.start(files: files, arguments: [
+                "--sip-address", "127.0.0.1", "--log-level", "debug", "--audio", "file:\(play),\(record)",
+            ])
+            return Phone(daemon: daemon, sipPort: sipPort, play: play, record: record)
+        }
+
+        /// `test open` then `commands`, in one telnet session.
+        @discardableResult
+        func test(_ commands: String...) async throws -> String {
+            let r = try await daemon.cli(["test open"] + commands, password: "s3cret")
+            guard r.code == 0 else { throw TestFailure("cli exit \(r.code.map(String.init) ?? "?"): \(r.output)\(r.errors)") }
+            return r.output
+        }
+
+        func calls() async throws -> String { try await daemon.cli(["show calls", "show rtp"], password: "s3cret").output }
+
+        func waitForCall(_ text: String, timeout: Duration = .seconds(10)) async throws -> String {
+            var out = ""
+            try await waitUntil("show calls says \(text)", timeout: timeout) {
+                out = try await calls()
+                return out.contains(text)
+            }
+            return out
+        }
+
+        func stop() { _ = daemon.stop() }
+    }
+
+    func sipp(_ scenario: String, arguments: [String] = []) async throws -> SIPpProcess {
+        try await SIPpProcess.start(scenario: scenario, timeout: .seconds(30), arguments: arguments)
+    }
+
+    /// `sent N` of `show calls`.
+    func sent(_ calls: String) -> Int {
+        guard let r = calls.range(of: "sent ") else { return -1 }
+        return Int(calls[r.upperBound...].prefix { $0.isNumber }) ?? -1
+    }
+
+    @Test func aCallMovesRTPBothWaysAndEndsWithBye() async throws {
+        let peer = try await sipp("sipp-dialog-uas.xml", arguments: ["-rtp_echo"])
+        let phone = try await Phone.start(peerPort: peer.port)
+        defer { phone.stop() }
+        let out = try await phone.test("test show", "test offhook", "test key 1000#")
+        #expect(out.contains("DISPLAY: status=\"Enter number\" softkeys=[Redial] [EndCall] [<<] [Dial]"), "\(out)")
+        #expect(out.contains("DISPLAY: status=\"Calling 1000\" softkeys=[EndCall]"), "\(out)")
+        _ = try await phone.waitForCall("CONNECTED")
+        try await Task.sleep(for: .seconds(3))   // three seconds of call
+        let during = try await phone.calls()
+        #expect(during.contains("codec PCMU/8000"), "\(during)")
+        #expect(during.contains("RTP-TxStat: Dur="), "\(during)")
+        try await phone.test("test onhook")
+        #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "SIPp: \(peer.log)")
+        #expect(try await phone.calls().contains("No calls"))
+        _ = phone.daemon.stop()   // SIGTERM: the RECORD file is closed
+        // SIPp echoed the phone's 1 kHz back: the handset heard it for the call's length.
+        let heard = try WAVAudio(path: phone.record)
+        let f = heard.frequency(from: 0.5, to: heard.seconds - 0.5)
+        #expect(abs(f - 1000) < 50, "heard \(f) Hz over \(heard.seconds) s")
+        #expect(heard.audibleSeconds() > 2.5, "audible \(heard.audibleSeconds()) s")
+    }
+
+    @Test func busyIsAcknowledgedAndPlaysTheBusyTone() async throws {
+        let peer = try await sipp("sipp-call-busy.xml")
+        let phone = try await Phone.start(peerPort: peer.port)
+        defer { phone.stop() }
+        try await phone.test("test offhook", "test key 1000#")
+        #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "the 486 was ACKed: \(peer.log)")
+        let out = try await phone.waitForCall("RELEASED")
+        #expect(out.contains("outgoing  RELEASED"))
+        try await waitUntil("the busy tone plays", timeout: .seconds(5)) { phone.daemon.log.contains("handset tone: busy") }
+        try await phone.test("test onhook")
+        #expect(try await phone.calls().contains("No calls"))
+    }
+
+    @Test func notFoundPlaysReorderWithTheReason() async throws {
+        let peer = try await sipp("sipp-call-notfound.xml")
+        let phone = try await Phone.start(peerPort: peer.port)
+        defer { phone.stop() }
+        let out = try await phone.test("test show", "test offhook", "test key 1000#")
+        #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "\(peer.log)")
+        try await waitUntil("reorder plays", timeout: .seconds(5)) { phone.daemon.log.contains("handset tone: reorder") }
+        let shown = try await phone.test("test show", "test key 5")
+        #expect(shown.contains("status=\"404 Not Found\""), "\(out)\n\(shown)")
+    }
+
+    @Test func a407IsAnsweredOnceWithProxyAuthorization() async throws {
+        let peer = try await sipp("sipp-call-auth.xml")
+        let phone = try await Phone.start(peerPort: peer.port)
+        defer { phone.stop() }
+        try await phone.test("test offhook", "test key 1000#")
+        do { _ = try await phone.waitForCall("CONNECTED") } catch { Issue.record("\(error)\nSIPp:\(peer.messages)\n\(peer.log)") }
+        try await phone.test("test onhook")
+        #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "SIPp checked the credentials and the CSeq: \(peer.log)")
+    }
+
+    @Test func hangingUpWhileItRingsCancelsTheInvite() async throws {
+        let peer = try await sipp("sipp-call-cancel.xml")
+        let phone = try await Phone.start(peerPort: peer.port)
+        defer { phone.stop() }
+        try await phone.test("test offhook", "test key 1000#")
+        _ = try await phone.waitForCall("RINGOUT")
+        try await waitUntil("ring-back plays", timeout: .seconds(5)) { phone.daemon.log.contains("handset tone: ringback") }
+        try await phone.test("test onhook")
+        #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "CANCEL, 487 and its ACK: \(peer.log)")
+        #expect(try await phone.calls().contains("No calls"))
+    }
+
+    @Test func earlyMediaOfA183IsHeard() async throws {
+        let dir = try TestSupport.temporaryDirectory("early")
+        let tone = dir + "/tone440.wav"
+        try await Sox.tone(frequency: 440, seconds: 3, to: tone, encoding: "u-law")
+        let template = try String(contentsOfFile: TestSupport.repositoryRoot.appendingPathComponent("Tests/Peers/sipp-call-early.xml").path,
+                                  encoding: .utf8)
+        let scenario = dir + "/sipp-call-early.xml"
+        try template.replacingOccurrences(of: "@TONE@", with: tone).write(toFile: scenario, atomically: true, encoding: .utf8)
+        let peer = try await sipp(scenario)
+        let phone = try await Phone.start(peerPort: peer.port, playFrequency: nil)
+        defer { phone.stop() }
+        try await phone.test("test offhook", "test key 1000#")
+        _ = try await phone.waitForCall("EARLYMEDIA", timeout: .seconds(5))
+        _ = try await phone.waitForCall("CONNECTED", timeout: .seconds(10))
+        try await phone.test("test onhook")
+        #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "\(peer.log)")
+        _ = phone.daemon.stop()
+        let heard = try WAVAudio(path: phone.record)
+        // The 183's stream started about 0.1 s in and lasted two seconds before the 200.
+        let f = heard.frequency(from: 0.4, to: 1.8)
+        #expect(abs(f - 440) < 25, "heard \(f) Hz during early media (\(heard.seconds) s recorded)")
+        #expect(heard.rms(from: 0.4, to: 1.8) > 1000)
+    }
+
+    @Test func aSendonlyReInviteIsAnsweredRecvonlyAndTheByeCarriesStatistics() async throws {
+        let peer = try await sipp("sipp-call-hold.xml", arguments: ["-rtp_echo"])
+        let phone = try await Phone.start(peerPort: peer.port, extra: "call_stats: 1\n")
+        defer { phone.stop() }
+        try await phone.test("test offhook", "test key 1000#")
+        _ = try await phone.waitForCall("CONNECTED")
+        // The re-INVITE comes 1.5 s after the ACK; then the phone sends nothing.
+        try await waitUntil("the hold is processed", timeout: .seconds(10)) { phone.daemon.log.contains("recvonly") }
+        let before = sent(try await phone.calls())
+        try await Task.sleep(for: .seconds(1))
+        let after = sent(try await phone.calls())
+        #expect(before > 0 && after == before, "packets sent while held: \(before) -> \(after)")
+        try await phone.test("test onhook")
+        #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "a=recvonly and RTP-RxStat/TxStat checked by SIPp: \(peer.log)")
+    }
+
+    @Test func anIncomingCallRingsIsAnsweredAndEndsWithTheCallersBye() async throws {
+        let phone = try await Phone.start(peerPort: 9)   // no outgoing calls here
+        defer { phone.stop() }
+        let peer = try await SIPpProcess.start(scenario: "sipp-call-incoming.xml", timeout: .seconds(30),
+                                               arguments: ["-rtp_echo", "127.0.0.1:\(phone.sipPort)"])
+        let ringing = try await phone.waitForCall("RINGIN")
+        #expect(ringing.contains("incoming  RINGIN  remote caller"), "\(ringing)")
+        try await phone.test("test offhook")
+        _ = try await phone.waitForCall("CONNECTED")
+        #expect(await peer.exitCode(timeout: .seconds(15)) == 0, "PCMA chosen, ACK, BYE answered: \(peer.log)")
+        try await waitUntil("the call is over") { try await phone.calls().contains("No calls") }
+    }
+
+    @Test func testCommandsNeedTestOpenAndKnowTheKeys() async throws {
+        let phone = try await Phone.start(peerPort: 9)
+        defer { phone.stop() }
+        let closed = try await phone.daemon.cli(["test key 1"], password: "s3cret")
+        #expect(closed.code == 1 && closed.output.contains("Test mode is not open: use 'test open' first"), "\(closed.output)")
+        let bad = try await phone.daemon.cli(["test open", "test key 12frob"], password: "s3cret")
+        #expect(bad.code == 1 && bad.output.contains("'frob' is not a key"), "\(bad.output)")
+    }
+}
+
+/// WAV files made by sox (Debian's sox): the independent source of the tones the tests play.
+enum Sox {
+    /// `seconds` of a sine at `frequency` (nil: silence), 8 kHz mono, 16-bit or `encoding`.
+    static func tone(frequency: Int?, seconds: Int, to path: String, encoding: String = "signed-integer") async throws {
+        let synth = frequency.map { ["synth", String(seconds), "sine", String($0), "vol", "0.5"] } ?? ["trim", "0", String(seconds)]
+        let bits = encoding == "signed-integer" ? ["-b", "16"] : ["-b", "8"]
+        let input = frequency == nil ? ["-r", "8000", "-c", "1", "-n"] : ["-n"]
+        let p = try ChildProcess("/usr/bin/sox", input + ["-r", "8000", "-c", "1", "-e", encoding] + bits + [path] + synth)
+        guard let status = await p.wait(timeout: .seconds(20)), ChildProcess.exitCode(status) == 0 else {
+            throw TestFailure("sox failed for \(path)")
+        }
+    }
+}
