@@ -156,6 +156,14 @@ func phone(_ codecs: [Codec] = [.pcmu, .pcma], dtmf: UInt8? = 101) -> OfferAnswe
         #expect(try SDPSession(parsing: answer.text) == answer)
     }
 
+    @Test func g729AnsweredWithoutAnnexB() throws {
+        var oa = phone([.g729, .pcmu])
+        let offer = "v=0\r\no=x 1 1 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 10.1.1.1\r\nt=0 0\r\nm=audio 3000 RTP/AVP 18 0\r\na=fmtp:18 annexb=yes\r\n"
+        let (answer, m) = try oa.answer(offer: SDPSession(parsing: offer))
+        #expect(m.codec == .g729 && m.payloadType == 18)
+        #expect(answer.media[0].fmtp(for: 18) == "annexb=no")   // Annex B was offered, not accepted
+    }
+
     @Test func ptimeOfTheOfferer() throws {
         var oa = phone()
         let (_, m) = try oa.answer(offer: SDPSession(parsing: Samples.sipp + "a=ptime:30\n"))
