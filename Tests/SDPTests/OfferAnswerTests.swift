@@ -95,6 +95,8 @@ func phone(_ codecs: [Codec] = [.pcmu, .pcma], dtmf: UInt8? = 101) -> OfferAnswe
         Case(name: "baresip PCMU first", offer: Samples.baresip, codecs: [.pcmu, .pcma], payloadType: 0, encoding: "PCMU",
              dtmf: 101, direction: .sendrecv, answerDirection: .sendrecv, remote: "127.0.0.1", port: 10100, remoteHold: false),
         // The offerer's order wins over preferred_codec (RFC 3264 §6.1).
+        Case(name: "baresip 1.0.0 as captured", offer: Samples.baresipCaptured, codecs: [.pcmu, .pcma], payloadType: 0, encoding: "PCMU",
+             dtmf: 101, direction: .sendrecv, answerDirection: .sendrecv, remote: "192.0.2.2", port: 36002, remoteHold: false),
         Case(name: "baresip, phone prefers PCMA", offer: Samples.baresip, codecs: [.pcma, .pcmu], payloadType: 0, encoding: "PCMU",
              dtmf: 101, direction: .sendrecv, answerDirection: .sendrecv, remote: "127.0.0.1", port: 10100, remoteHold: false),
         Case(name: "baresip, phone has only PCMA", offer: Samples.baresip, codecs: [.pcma], payloadType: 8, encoding: "PCMA",
