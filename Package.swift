@@ -179,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "RTPTests",
             dependencies: [
-                "RTP",
+                "RTP", "TestKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

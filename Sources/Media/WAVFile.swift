@@ -218,7 +218,10 @@ public final class WAVFileDevice: AudioDevice {
     private func pwriteAll(_ bytes: [UInt8], at offset: off_t) throws(AudioDeviceError) {
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.pwrite(fd, $0.baseAddress! + done, bytes.count - done, offset + off_t(done)) }
+            let n = bytes.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return Glibc.pwrite(fd, base + done, raw.count - done, offset + off_t(done))
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .writeFailed(path: recordPath ?? "", reason: FileBytes.errorText())
@@ -239,7 +242,10 @@ enum FileBytes {
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            let n = chunk.withUnsafeMutableBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return Glibc.read(fd, base, raw.count)
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .cannotOpen(path: path, reason: errorText())

@@ -113,8 +113,8 @@ public struct RTPReceiveStatistics: Sendable, Hashable {
 
     /// A.3: extended highest minus the first, plus one (0 before any packet).
     public var expected: Int64 { packets == 0 ? 0 : Int64(extendedHighestSequence) - Int64(baseSequence) + 1 }
-    /// A.3: expected minus received; negative when duplicates were counted by the sender... never
-    /// here (duplicates are not in `packets`), but late duplicates beyond the history window are.
+    /// A.3: expected minus received. Duplicates are not in `packets`, so this goes negative
+    /// only for a late copy older than the 1024-packet duplicate window (counted as late).
     public var lost: Int64 { expected - Int64(packets) }
 }
 

@@ -267,7 +267,9 @@ public struct OfferAnswer: Sendable {
                 var formats = [String(pt)]
                 var maps = [RTPMap(payloadType: pt, encoding: codec.encoding, clockRate: codec.clockRate)]
                 var fmtps: [String: String] = [:]
-                if let f = offered.fmtp(for: pt) ?? codec.fmtp { fmtps[String(pt)] = f }
+                // Our own parameters where we have them (G.729: annexb=no even when Annex B was
+                // offered, RFC 4856 §2.1.9), else the offer's.
+                if let f = codec.fmtp ?? offered.fmtp(for: pt) { fmtps[String(pt)] = f }
                 if let te = dtmf {
                     formats.append(String(te))
                     maps.append(RTPMap(payloadType: te, encoding: "telephone-event", clockRate: codec.clockRate))

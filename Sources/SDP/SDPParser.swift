@@ -244,8 +244,8 @@ extension String {
 }
 
 /// Dotted-quad IPv4 text (no Foundation, no inet_pton: this module has no I/O dependencies).
-public enum IPv4 {
-    public static func parse(_ text: String) -> UInt32? {
+enum IPv4 {
+    static func parse(_ text: String) -> UInt32? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else { return nil }
         var value: UInt32 = 0

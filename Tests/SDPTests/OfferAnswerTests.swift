@@ -95,6 +95,8 @@ func phone(_ codecs: [Codec] = [.pcmu, .pcma], dtmf: UInt8? = 101) -> OfferAnswe
         Case(name: "baresip PCMU first", offer: Samples.baresip, codecs: [.pcmu, .pcma], payloadType: 0, encoding: "PCMU",
              dtmf: 101, direction: .sendrecv, answerDirection: .sendrecv, remote: "127.0.0.1", port: 10100, remoteHold: false),
         // The offerer's order wins over preferred_codec (RFC 3264 §6.1).
+        Case(name: "baresip 1.0.0 as captured", offer: Samples.baresipCaptured, codecs: [.pcmu, .pcma], payloadType: 0, encoding: "PCMU",
+             dtmf: 101, direction: .sendrecv, answerDirection: .sendrecv, remote: "192.0.2.2", port: 36002, remoteHold: false),
         Case(name: "baresip, phone prefers PCMA", offer: Samples.baresip, codecs: [.pcma, .pcmu], payloadType: 0, encoding: "PCMU",
              dtmf: 101, direction: .sendrecv, answerDirection: .sendrecv, remote: "127.0.0.1", port: 10100, remoteHold: false),
         Case(name: "baresip, phone has only PCMA", offer: Samples.baresip, codecs: [.pcma], payloadType: 8, encoding: "PCMA",
@@ -154,6 +156,14 @@ func phone(_ codecs: [Codec] = [.pcmu, .pcma], dtmf: UInt8? = 101) -> OfferAnswe
         }
         // The answer is itself valid SDP that parses back the same.
         #expect(try SDPSession(parsing: answer.text) == answer)
+    }
+
+    @Test func g729AnsweredWithoutAnnexB() throws {
+        var oa = phone([.g729, .pcmu])
+        let offer = "v=0\r\no=x 1 1 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 10.1.1.1\r\nt=0 0\r\nm=audio 3000 RTP/AVP 18 0\r\na=fmtp:18 annexb=yes\r\n"
+        let (answer, m) = try oa.answer(offer: SDPSession(parsing: offer))
+        #expect(m.codec == .g729 && m.payloadType == 18)
+        #expect(answer.media[0].fmtp(for: 18) == "annexb=no")   // Annex B was offered, not accepted
     }
 
     @Test func ptimeOfTheOfferer() throws {

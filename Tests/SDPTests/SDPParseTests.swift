@@ -26,6 +26,13 @@ enum Samples {
 
     """
 
+    /// What Debian's baresip 1.0.0 sent in an INVITE on this machine (captured with a UDP
+    /// listener, `baresip -e "/dial ..."`, audio_codecs PCMU and PCMA).
+    static let baresipCaptured = "v=0\r\no=- 1819940312 95219490 IN IP4 192.0.2.2\r\ns=-\r\nc=IN IP4 192.0.2.2\r\nt=0 0\r\n"
+        + "a=tool:baresip 1.0.0\r\nm=audio 36002 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+        + "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=sendrecv\r\na=label:1\r\na=rtcp-rsize\r\n"
+        + "a=ssrc:2040060299 cname:sip:1002@127.0.0.1\r\na=minptime:20\r\na=ptime:20\r\n"
+
     static let linphone = """
     v=0\r
     o=1002 3294 3497 IN IP4 127.0.0.1\r
@@ -92,6 +99,14 @@ enum Samples {
         #expect(m.attributes.map(\.name) == ["label", "rtcp-rsize", "ssrc"])
     }
 
+    @Test func capturedBaresipOffer() throws {
+        let s = try SDPSession(parsing: Samples.baresipCaptured)
+        #expect(s.origin.sessionVersion == 95_219_490 && s.connection?.address == "192.0.2.2")
+        #expect(s.media[0].payloadTypes == [0, 8, 101] && s.media[0].ptime == 20)
+        #expect(s.media[0].attributes.map(\.name) == ["label", "rtcp-rsize", "ssrc", "minptime"])
+        #expect(s.media[0].attributes[2].value == "2040060299 cname:sip:1002@127.0.0.1")
+    }
+
     @Test func linphoneOfferWithSeveralStreamsAndRates() throws {
         let s = try SDPSession(parsing: Samples.linphone)
         #expect(s.media.count == 2)
@@ -125,7 +140,7 @@ enum Samples {
     }
 
     @Test func serializesInRFCOrderAndRoundTrips() throws {
-        for text in [Samples.baresip, Samples.linphone, Samples.sipp, Samples.rfc2543Hold] {
+        for text in [Samples.baresip, Samples.baresipCaptured, Samples.linphone, Samples.sipp, Samples.rfc2543Hold] {
             let s = try SDPSession(parsing: text)
             let again = try SDPSession(parsing: s.text)
             #expect(again == s)
@@ -196,7 +211,7 @@ enum Samples {
         var seed: UInt64 = 0x1234_5678
         func next() -> UInt64 { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return seed >> 33 }
         var parsed = 0, refused = 0
-        for sample in [Samples.baresip, Samples.linphone, Samples.sipp, Samples.rfc2543Hold] {
+        for sample in [Samples.baresip, Samples.baresipCaptured, Samples.linphone, Samples.sipp, Samples.rfc2543Hold] {
             let bytes = Array(sample.utf8)
             for cut in 0...bytes.count {
                 if (try? SDPSession(parsing: bytes[..<cut])) != nil { parsed += 1 } else { refused += 1 }
