@@ -194,6 +194,7 @@ public final class PhoneCalls {
     public func observe(_ observer: @escaping (Event) -> Void) -> Int {
         nextObserver += 1
         observers[nextObserver] = observer
+        observer(.frame(status: status, softKeys: softKeys))   // what the display shows now
         return nextObserver
     }
 
