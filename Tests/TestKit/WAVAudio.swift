@@ -84,3 +84,19 @@ public struct WAVAudio: Sendable {
         return Double(audible) / 50
     }
 }
+
+extension WAVAudio {
+    /// Seconds of 20 ms windows whose zero-crossing frequency is within `tolerance` Hz of
+    /// `frequency` and whose level is above `threshold`: how long a tone was heard.
+    public func seconds(near frequency: Double, tolerance: Double = 30, threshold: Double = 500) -> Double {
+        let step = sampleRate / 50
+        var hits = 0
+        var i = 0
+        while i + step <= samples.count {
+            let from = Double(i) / Double(sampleRate), to = Double(i + step) / Double(sampleRate)
+            if rms(from: from, to: to) > threshold, abs(self.frequency(from: from, to: to) - frequency) <= tolerance { hits += 1 }
+            i += step
+        }
+        return Double(hits) / 50
+    }
+}

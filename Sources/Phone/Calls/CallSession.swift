@@ -168,14 +168,22 @@ final class CallSession {
         return [("RTP-RxStat", s.rxStat), ("RTP-TxStat", s.txStat)]
     }
 
-    /// BYE the established call (the user hung up).
+    /// BYE the established call (the user hung up). The stream stays open until the BYE is
+    /// answered: a far end still sending would otherwise meet a closed port (ICMP) and end
+    /// the call on its own before the BYE arrives.
     func sendBye() {
         guard var d = dialog, let bye = try? d.bye() else { return }
         dialog = d
         let headers = statisticsHeaders
-        stream?.close()
+        let closing = stream
+        stream = nil
         sendInDialog(bye, extra: headers) { [id, log] event in
-            if case .final(let r) = event { log.debug("call \(id): BYE answered \(r.statusCode ?? 0)") }
+            switch event {
+            case .provisional: return
+            case .final(let r): log.debug("call \(id): BYE answered \(r.statusCode ?? 0)")
+            case .timedOut, .transportError: log.debug("call \(id): BYE not answered")
+            }
+            closing?.close()
         }
     }
 }

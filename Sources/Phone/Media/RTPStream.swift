@@ -22,9 +22,8 @@ final class RTPStream: CallStream {
     private var negotiated: NegotiatedMedia?
     private var remote: RTPEndpoint?
     private var session: RTPSession?
-    private var inbandDigits: [Character] = []
+    private var keyedDigits: [Character] = []
     private var inbandTone: ToneGenerator?
-    private var digitFrames = 0
     private let dtmfLevel: Int
     /// Decoded frames waiting to be played (a jitter buffer comes with the media engine issue).
     private var playoutQueue: [[Int16]] = []
@@ -68,16 +67,22 @@ final class RTPStream: CallStream {
         if first { engine.streamStarted(self) }
     }
 
+    /// Digits keyed in a burst (`test key 159#`) go one after the other, each for the minimum
+    /// event length, never on top of each other.
     func sendDigit(_ digit: Character) {
-        guard var s = session else { return }
+        keyedDigits.append(digit)
+    }
+
+    private func startNextDigit(_ s: inout RTPSession) {
+        guard !s.sendingEvent, inbandTone == nil, !keyedDigits.isEmpty else { return }
+        let digit = keyedDigits.removeFirst()
         if s.keyDown(digit) {
             s.keyUp()   // a keyed digit: held for the minimum (100 ms)
             log.debug("RTP: DTMF \(digit) as telephone-event pt \(s.dtmfPayloadType ?? 0)")
-        } else {
-            inbandDigits.append(digit)   // no telephone-event negotiated: in-band (GUIDE.md §9.6)
+        } else if let tone = Tone.dtmf(digit, dbLevel: dtmfLevel) {
+            inbandTone = ToneGenerator(tone)   // no telephone-event negotiated: in-band (GUIDE.md §9.6)
             log.debug("RTP: DTMF \(digit) in-band")
         }
-        session = s
     }
 
     func close() {
@@ -123,10 +128,8 @@ final class RTPStream: CallStream {
         if let report = s.rtcpIfDue(now: now, ntp: Self.ntpNow()), let to = rtcpRemote { socket.sendRTCP(report, to: to) }
         var payload: [UInt8]?
         if sends {
+            startNextDigit(&s)
             var frame = capture
-            if inbandTone == nil, !inbandDigits.isEmpty, let tone = Tone.dtmf(inbandDigits.removeFirst(), dbLevel: dtmfLevel) {
-                inbandTone = ToneGenerator(tone)
-            }
             if var tone = inbandTone {
                 tone.fill(&frame)   // the digit replaces the microphone while it sounds
                 inbandTone = tone.finished ? nil : tone
