@@ -24,11 +24,12 @@ enum CallCommands {
                 guard !rows.isEmpty else { return inv.print("No active RTP streams") }
                 for c in rows {
                     guard let s = c.statistics else { continue }
-                    inv.print("call \(c.id) line \(c.line): \(s.codec) to \(s.remote)")
+                    inv.print("call \(c.id) line \(c.line): \(s.codec) from \(s.local) to \(s.remote)")
                     inv.print("  RTP-TxStat: \(s.txStat)")
                     inv.print("  RTP-RxStat: \(s.rxStat)")
                     inv.print("  out of order \(s.outOfOrder)  duplicates \(s.duplicates)  discarded \(s.discarded)  "
                               + "round trip \(s.roundTripMilliseconds.map { "\($0) ms" } ?? "-")")
+                    if !s.drops.isEmpty { inv.print("  dropped: \(s.drops)") }
                 }
             },
         ]

@@ -182,6 +182,36 @@ import Testing
         try await waitUntil("the call is over") { try await phone.calls().contains("No calls") }
     }
 
+    @Test func aScriptRunByDeskphoneCliDrivesAWholeCall() async throws {
+        let peer = try await sipp("sipp-dialog-uas.xml", arguments: ["-rtp_echo"])
+        let phone = try await Phone.start(peerPort: peer.port)
+        defer { phone.stop() }
+        let dir = try TestSupport.temporaryDirectory("script")
+        // `ping … count 2` is the script's pause: a second of call before `show calls`.
+        try "test open\ntest offhook\ntest key 1000#\nping 127.0.0.1 count 2\nshow calls\ntest onhook\n"
+            .write(toFile: dir + "/calls.txt", atomically: true, encoding: .utf8)
+        let run = try await phone.daemon.cliScript(dir + "/calls.txt", password: "s3cret")
+        #expect(run.code == 0, "\(run.output)\(run.errors)")
+        #expect(run.output.contains("outgoing  CONNECTED  remote 1000"), "\(run.output)")
+        #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "\(peer.log)")
+        try "test open\ntest key 1frob\nshow calls\n".write(toFile: dir + "/bad.txt", atomically: true, encoding: .utf8)
+        let bad = try await phone.daemon.cliScript(dir + "/bad.txt", password: "s3cret")
+        #expect(bad.code == 1, "a failing test command ends the script with status 1: \(bad.output)")
+        #expect(!bad.output.contains("No calls"), "the script stopped at the failing command")
+    }
+
+    @Test func testCommandsAreRefusedAtTelnetLevelOne() async throws {
+        let files = [
+            "SIPDefault.cnf": "telnet_level: 1\nproxy1_address: 127.0.0.1\n",
+            "SIP0011AABBCC42.cnf": "line1_name: 620\nphone_password: s3cret\n",
+        ]
+        let daemon = try await DaemonUnderTest.start(files: files, arguments: ["--sip-address", "127.0.0.1"])
+        defer { _ = daemon.stop() }
+        let r = try await daemon.cli(["test open"], password: "s3cret")
+        #expect(r.code == 1, "\(r.output)")
+        #expect(!r.output.contains("Test mode on"), "\(r.output)")
+    }
+
     @Test func testCommandsNeedTestOpenAndKnowTheKeys() async throws {
         let phone = try await Phone.start(peerPort: 9)
         defer { phone.stop() }
@@ -203,5 +233,71 @@ enum Sox {
         guard let status = await p.wait(timeout: .seconds(20)), ChildProcess.exitCode(status) == 0 else {
             throw TestFailure("sox failed for \(path)")
         }
+    }
+}
+
+/// The far end's RTP played by the test itself: the statistics the phone shows must match what
+/// was sent, and packets it must refuse (too short, a wrong version, another SSRC, another
+/// source) are counted by reason while the call goes on.
+@Suite(.serialized) struct RTPRobustnessTests {
+    static func rtp(seq: Int, ssrc: UInt32 = 0x1234_5678, version: UInt8 = 2) -> [UInt8] {
+        var p: [UInt8] = [version << 6, 0, UInt8(seq >> 8 & 0xFF), UInt8(seq & 0xFF)]
+        let ts = UInt32(truncatingIfNeeded: seq * 160)
+        p += [UInt8(ts >> 24), UInt8(ts >> 16 & 0xFF), UInt8(ts >> 8 & 0xFF), UInt8(ts & 0xFF)]
+        p += [UInt8(ssrc >> 24), UInt8(ssrc >> 16 & 0xFF), UInt8(ssrc >> 8 & 0xFF), UInt8(ssrc & 0xFF)]
+        return p + [UInt8](repeating: 0xFF, count: 160)
+    }
+
+    @Test func garbageAndForeignPacketsAreCountedAndTheCallGoesOn() async throws {
+        let media = try UDPSocket(), intruder = try UDPSocket()
+        let dir = try TestSupport.temporaryDirectory("rtp")
+        let template = try String(contentsOfFile: TestSupport.repositoryRoot.appendingPathComponent("Tests/Peers/sipp-call-media.xml").path,
+                                  encoding: .utf8)
+        let scenario = dir + "/sipp-call-media.xml"
+        try template.replacingOccurrences(of: "@MEDIAPORT@", with: String(media.port)).write(toFile: scenario, atomically: true, encoding: .utf8)
+        let peer = try await SIPpProcess.start(scenario: scenario, timeout: .seconds(30))
+        let phone = try await CallAcceptanceTests.Phone.start(peerPort: peer.port, extra: "call_stats: 1\n")
+        defer { phone.stop() }
+        try await phone.test("test offhook", "test key 1000#")
+        let connected = try await phone.waitForCall("CONNECTED")
+        guard let r = connected.range(of: "from 127.0.0.1:"), let phonePort = Int(connected[r.upperBound...].prefix { $0.isNumber }) else {
+            Issue.record("no RTP port in \(connected)")
+            return
+        }
+        var phoneSent = 0
+        func drain() async { while await media.receive(timeout: .milliseconds(1)) != nil { phoneSent += 1 } }
+        for seq in 1...100 {
+            media.send(Self.rtp(seq: seq), to: phonePort)
+            if seq % 10 == 0 { await drain() }
+        }
+        media.send([0x80, 0, 1], to: phonePort)                              // shorter than a header
+        media.send(Self.rtp(seq: 101, version: 1), to: phonePort)            // RTP version 1
+        for seq in 101...105 { media.send(Self.rtp(seq: seq, ssrc: 0x0BAD_0BAD), to: phonePort) }   // another SSRC
+        for seq in 101...103 { intruder.send(Self.rtp(seq: seq), to: phonePort) }                    // another source
+        for seq in 101...150 {
+            media.send(Self.rtp(seq: seq), to: phonePort)
+            if seq % 10 == 0 { await drain() }
+        }
+        var shown = ""
+        try await waitUntil("the phone counted 150 packets", timeout: .seconds(5)) {
+            shown = try await phone.calls()
+            return shown.contains("RTP-RxStat: Dur=") && shown.contains(",Pkt=150,")
+        }
+        #expect(shown.contains("dropped: wrongSource 3, badVersion 1, tooShort 1, wrongSSRC 5"), "\(shown)")
+        #expect(shown.contains("lost 0"), "\(shown)")
+        #expect(shown.contains("CONNECTED"), "the call goes on: \(shown)")
+        try await Task.sleep(for: .seconds(1))
+        try await phone.test("test onhook")
+        #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "\(peer.log)")
+        try await Task.sleep(for: .milliseconds(300))
+        await drain()
+        // What the phone says it sent (RTP-TxStat in its BYE) against what arrived here.
+        let log = phone.daemon.log
+        guard let tx = log.range(of: "RTP-TxStat: Dur="), let pkt = log[tx.upperBound...].range(of: "Pkt="),
+              let told = Int(log[pkt.upperBound...].prefix { $0.isNumber }) else {
+            Issue.record("no RTP-TxStat in the BYE")
+            return
+        }
+        #expect(told > 50 && abs(told - phoneSent) <= max(2, told / 50), "BYE says \(told) sent, \(phoneSent) arrived")
     }
 }

@@ -59,12 +59,21 @@ public final class DaemonUnderTest: @unchecked Sendable {
     @discardableResult
     public func stop() -> Int32? { process.terminate() }
 
+    /// Runs `deskphone cli -f SCRIPT` against this daemon.
+    public func cliScript(_ script: String, password: String = "cisco") async throws -> (code: Int32?, output: String, errors: String) {
+        try await runCLI(["-f", script], password: password)
+    }
+
     /// Runs `deskphone cli` against this daemon; returns exit code and standard output.
     public func cli(_ commands: [String], password: String = "cisco") async throws -> (code: Int32?, output: String, errors: String) {
+        try await runCLI(commands.flatMap { ["-c", $0] }, password: password)
+    }
+
+    func runCLI(_ arguments: [String], password: String) async throws -> (code: Int32?, output: String, errors: String) {
         guard let port = telnetPort else { throw TestFailure("telnet is not listening") }
         let out = directory + "/cli-\(UUID().uuidString).out", err = out + ".err"
         let p = try ChildProcess(try TestSupport.product("deskphone"),
-                                 ["cli", "127.0.0.1:\(port)", "--timeout", "20"] + commands.flatMap { ["-c", $0] },
+                                 ["cli", "127.0.0.1:\(port)", "--timeout", "20"] + arguments,
                                  stdout: out, stderr: err, environment: ["DESKPHONE_PASSWORD=\(password)"])
         let status = await p.wait(timeout: .seconds(60))
         return (status.flatMap(ChildProcess.exitCode),

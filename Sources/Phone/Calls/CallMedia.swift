@@ -34,7 +34,10 @@ public protocol CallStream: AnyObject {
 /// What `show calls`, `show rtp` and the RTP-RxStat / RTP-TxStat headers (GUIDE.md §9.9) say.
 public struct CallStreamStatistics: Sendable, Equatable {
     public var codec: String = ""
+    public var local: String = ""
     public var remote: String = ""
+    /// Packets dropped, by reason (`wrongSource 2, wrongSSRC 5`), empty when none.
+    public var drops: String = ""
     public var packetsSent = 0
     public var octetsSent = 0
     public var packetsReceived = 0

@@ -49,6 +49,10 @@ final class CallSession {
     var digitTimer: TimerHandle?
 
     let log = Logger.category(.cc)
+    let lsmLog = Logger.category(.lsm)
+    let ccMsgLog = Logger.category(.ccMsg)
+    let dialplanLog = Logger.category(.dialplan)
+    private var reportedState: CallState?
 
     init(id: Int, line: Int, machine: CallMachine, context: CallContext, callID: String? = nil) {
         self.id = id
@@ -64,6 +68,11 @@ final class CallSession {
     // MARK: performing the machine's actions
 
     func perform(_ actions: [CallMachine.Action]) {
+        if state != reportedState {
+            // `debug lsm`: the line's state machine (GUIDE.md §4.3).
+            lsmLog.debug("LSM: line \(line) call \(id): \(reportedState?.rawValue ?? "IDLE") -> \(state.rawValue)")
+            reportedState = state
+        }
         for action in actions {
             log.debug("call \(id) line \(line): \(action)")
             switch action {
@@ -92,11 +101,26 @@ final class CallSession {
         changed?(self)
     }
 
-    func signal(_ event: CallMachine.SignalEvent) { perform(machine.signal(event)) }
+    func signal(_ event: CallMachine.SignalEvent) {
+        // `debug cc-msg`: the events the signalling hands the call control.
+        ccMsgLog.debug("CC-MSG: call \(id) line \(line): \(event) in \(state.rawValue)")
+        perform(machine.signal(event))
+    }
 
     // MARK: the user
 
-    func press(_ digit: Character) { perform(machine.digit(digit)) }
+    func press(_ digit: Character) {
+        let actions = machine.digit(digit)
+        dialplanLog.debug("DIALPLAN: line \(line) '\(machine.digits)': \(actions.filter(Self.isDialPlanAction))")
+        perform(actions)
+    }
+
+    static func isDialPlanAction(_ a: CallMachine.Action) -> Bool {
+        switch a {
+        case .armDigitTimer, .invite, .tone: true
+        default: false
+        }
+    }
     func backspace() { perform(machine.backspace()) }
     func dialKey() { perform(machine.dialKey()) }
     func hangUp() { perform(machine.hangUp()) }

@@ -112,6 +112,9 @@ final class RTPStream: CallStream {
         out.duplicates = Int(r.duplicates)
         out.outOfOrder = Int(r.outOfOrder)
         out.discarded = s.receiver.drops.total
+        out.local = "\(local.address):\(local.port)"
+        out.drops = RTPDropReason.allCases.filter { s.receiver.drops[$0] > 0 }
+            .map { "\($0.rawValue) \(s.receiver.drops[$0])" }.joined(separator: ", ")
         out.jitter = Int(r.jitter)
         out.roundTripMilliseconds = s.rtcp.roundTrip.map { Int($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) }
         out.rxStatText = s.rxStat(now: now)

@@ -79,11 +79,14 @@ public final class SIPEndpoint {
     public func handle(dialog: DialogID, _ handler: @escaping Handler) { dialogHandlers[dialog] = handler }
     public func removeHandler(dialog: DialogID) { dialogHandlers[dialog] = nil }
 
-    /// The methods the phone takes (the Allow header).
+    /// The methods the phone takes (the Allow header): OPTIONS, ACK and CANCEL always, every
+    /// method with a handler, and with INVITE the requests its dialogs take.
     public var allowed: String {
-        let methods = Set(["OPTIONS", "REGISTER", "ACK", "CANCEL"]).union(methodHandlers.keys).union(dialogHandlers.isEmpty ? [] : ["BYE"])
-        return ["INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REGISTER", "UPDATE", "INFO", "NOTIFY", "REFER"]
-            .filter { methods.contains($0) }.joined(separator: ", ")
+        var methods: Set<String> = ["OPTIONS", "ACK", "CANCEL"]
+        methods.formUnion(methodHandlers.keys)
+        if methods.contains("INVITE") { methods.formUnion(["BYE", "UPDATE", "INFO"]) }
+        let order = ["INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "UPDATE", "INFO", "NOTIFY", "REFER", "MESSAGE"]
+        return (order.filter { methods.contains($0) } + methods.subtracting(order).sorted()).joined(separator: ", ")
     }
 
     private func dispatch(_ request: ServerRequest) {
