@@ -17,6 +17,24 @@ public struct DaemonSettings: Sendable {
     public var consoleSpeed: Int
     /// The local address the SIP transport binds (the port is `voip_control_port`).
     public var sipAddress: String
+    /// Seconds without input before a logged-in telnet session is closed.
+    public var telnetIdleTimeout: Int
+
+    public init(flash: String, tftp: String?, provision: String?, mac: String?, model: PhoneModel, logLevel: Logger.Level,
+                telnet: (host: String, port: Int), console: ConsoleChoice, consoleSpeed: Int, sipAddress: String,
+                telnetIdleTimeout: Int = DaemonSettings.defaultTelnetIdleTimeout) {
+        self.flash = flash
+        self.tftp = tftp
+        self.provision = provision
+        self.mac = mac
+        self.model = model
+        self.logLevel = logLevel
+        self.telnet = telnet
+        self.console = console
+        self.consoleSpeed = consoleSpeed
+        self.sipAddress = sipAddress
+        self.telnetIdleTimeout = telnetIdleTimeout
+    }
 
     public enum ConsoleChoice: Equatable, Sendable {
         /// Standard input when it is a terminal (deskphoned in the foreground), else none.
@@ -36,13 +54,18 @@ public struct DaemonSettings: Sendable {
     }
 
     /// The keys a daemon config file may set: the long option names.
-    public static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "console", "console-speed", "sip-address"]
+    public static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "console", "console-speed", "sip-address", "telnet-idle-timeout"]
     public static let defaultSIPAddress = "0.0.0.0"
     public static let defaultFlash = "flash"
     /// Development default; the installed daemon config sets port 23.
     public static let defaultTelnet = "127.0.0.1:2323"
     /// GUIDE.md §4.1: 9600 8-N-1 (unverified).
     public static let defaultConsoleSpeed = 9600
+    /// Ten minutes: long enough to read a `show` listing, short enough that a forgotten
+    /// session does not hold one of the eight places for the day.
+    public static let defaultTelnetIdleTimeout = 600
+    /// How long a telnet connection may sit at the password prompt (TelnetServer's default).
+    public static let loginTimeoutSeconds = 30
 
     /// `ADDR:PORT`, `[v6]:PORT` or `PORT`.
     public static func parseListen(_ text: String) -> (host: String, port: Int)? {
@@ -67,7 +90,12 @@ public enum DaemonConfigFile {
     }
 
     public static func parse(_ bytes: [UInt8], file: String) throws -> [String: String] {
-        var out: [String: String] = [:]
+        try parseLines(bytes, file: file).mapValues(\.value)
+    }
+
+    /// The values with the line each came from.
+    public static func parseLines(_ bytes: [UInt8], file: String) throws -> [String: (value: String, line: Int)] {
+        var out: [String: (value: String, line: Int)] = [:]
         let text = String(decoding: bytes, as: UTF8.self)
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = String(raw.prefix { $0 != "#" }).trimmingCharacters()
@@ -82,7 +110,7 @@ public enum DaemonConfigFile {
                 throw Problem(file: file, line: i + 1,
                               message: "\(key): unknown key (valid: \(DaemonSettings.fileKeys.joined(separator: ", ")))")
             }
-            out[key] = value
+            out[key] = (value, i + 1)
         }
         return out
     }
