@@ -140,6 +140,7 @@ let package = Package(
             name: "ConsoleTests",
             dependencies: [
                 "Console", "TestKit",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -135,6 +135,8 @@ final class PhoneDaemon: Service, Sendable {
 final class CLISettings: Sendable {
     struct Values { var prompt = "SIP Phone"; var password = "cisco"; var telnetLevel = 0 }
     private let values = Mutex(Values())
+    /// Wrong passwords by address, shared by every session (the back-off spans connections).
+    private let throttle = LoginThrottle()
 
     func update(from c: Configuration) {
         values.withLock { v in
@@ -152,7 +154,7 @@ final class CLISettings: Sendable {
             return CLISession(configuration: SessionConfiguration(
                 prompt: { [self] in values.withLock { $0.prompt } + "> " },
                 password: { [self] in values.withLock { $0.password } },
-                privilege: level, commands: commands, context: phone), peer: peer)
+                privilege: level, commands: commands, context: phone, throttle: throttle), peer: peer)
         }
     }
 }

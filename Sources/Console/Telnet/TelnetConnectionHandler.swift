@@ -29,7 +29,23 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         var maximumTypeAhead: Int = 4096
         /// How long `finish` waits for the output to drain before closing anyway.
         var drainTimeout: TimeAmount = .seconds(2)
+        /// An IAC SB whose IAC SE has not come after this long is dropped, and the bytes after
+        /// it are read as data again (a client's subnegotiation arrives in one segment).
+        var subnegotiationTimeout: TimeAmount = .seconds(2)
+        /// A connection that has not logged in after this long is told so and closed.
+        var loginTimeout: TimeAmount? = nil
     }
+
+    /// Whether the client lets the server echo (it accepted WILL ECHO); the session's output
+    /// side reads it from other threads (a caret under a word needs the line shown again
+    /// when the client did its own echo, or none).
+    final class EchoFlag: Sendable {
+        private let value = Atomic<Bool>(false)
+        var isOn: Bool { value.load(ordering: .relaxed) }
+        func set(_ on: Bool) { value.store(on, ordering: .relaxed) }
+    }
+
+    let echoFlag = EchoFlag()
 
     private let limits: Limits
     private let logger: Logger
@@ -48,6 +64,9 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     private var typeAhead: [UInt8] = []
     private var bufferedOutput = 0
     private var idleTimer: Scheduled<Void>?
+    private var subnegotiationTimer: Scheduled<Void>?
+    private var loginTimer: Scheduled<Void>?
+    private var loginDone = false
     private(set) var isClosed = false
     private var finishing = false
 
@@ -78,6 +97,7 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         logger.debug("telnet: connection from \(peer)")
         sendCommands(negotiation.start())
         resetIdleTimer()
+        armLoginTimer(context: context)
         onActive?(NIOLoopBound(self, eventLoop: context.eventLoop), context.channel)
     }
 
@@ -91,6 +111,7 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
             case .negotiation(let verb, let option):
                 sendCommands(negotiation.receive(verb, option: option))
                 editor.remoteEcho = negotiation.serverEchoes
+                echoFlag.set(negotiation.serverEchoes)
             case .subnegotiation(let option, let data):
                 if let size = negotiation.receiveSubnegotiation(option: option, data: data) {
                     editor.columns = size.columns > 0 ? size.columns : nil
@@ -107,6 +128,25 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
                 }
             }
             if isClosed { return }
+        }
+        watchSubnegotiation()
+    }
+
+    /// Arms the subnegotiation time-out while an IAC SB is open, disarms it once it is not.
+    private func watchSubnegotiation() {
+        guard parser.isInSubnegotiation else {
+            subnegotiationTimer?.cancel()
+            subnegotiationTimer = nil
+            return
+        }
+        guard subnegotiationTimer == nil, let context else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        subnegotiationTimer = context.eventLoop.scheduleTask(in: limits.subnegotiationTimeout) {
+            let handler = bound.value
+            handler.subnegotiationTimer = nil
+            guard handler.parser.isInSubnegotiation else { return }
+            handler.logger.debug("telnet: \(handler.peer): subnegotiation without IAC SE dropped")
+            handler.parser.abandonSubnegotiation()
         }
     }
 
@@ -128,9 +168,13 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     private func connectionClosed() {
         guard !isClosed else { return }
         isClosed = true
-        logger.debug("telnet: connection from \(peer) closed")
+        logger.info("telnet: connection from \(peer) closed")
         idleTimer?.cancel()
         idleTimer = nil
+        loginTimer?.cancel()
+        loginTimer = nil
+        subnegotiationTimer?.cancel()
+        subnegotiationTimer = nil
         editor.cancel()
         if let completion = lineCompletion {
             lineCompletion = nil
@@ -226,6 +270,26 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: escaped)), promise: promise)
     }
 
+    /// The session logged in: the login time-out no longer applies.
+    func loggedIn() {
+        loginDone = true
+        loginTimer?.cancel()
+        loginTimer = nil
+    }
+
+    private func armLoginTimer(context: ChannelHandlerContext) {
+        guard let timeout = limits.loginTimeout, !loginDone else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        loginTimer = context.eventLoop.scheduleTask(in: timeout) {
+            let handler = bound.value
+            guard !handler.loginDone, !handler.isClosed, !handler.finishing else { return }
+            handler.logger.notice("telnet: \(handler.peer) did not log in within \(Self.describe(timeout)), closing")
+            handler.editor.cancel()
+            handler.write("\r\nLogin time-out (\(Self.describe(timeout))): closing the connection.\n")
+            handler.finish(promise: nil)
+        }
+    }
+
     private func resetIdleTimer() {
         guard let context, !isClosed else { return }
         idleTimer?.cancel()
@@ -257,13 +321,27 @@ struct TelnetSessionDriver: Sendable {
     let session: any TerminalSession
     let handler: NIOLoopBound<TelnetConnectionHandler>
     let channel: any Channel
+    let echoesInput: TelnetConnectionHandler.EchoFlag
+    /// The session has logged in: false when there is no room for one more session.
+    var onLogin: @Sendable () -> Bool = { true }
 
     var eventLoop: any EventLoop { channel.eventLoop }
 
     func run() async {
-        let output = TelnetOutput(handler: handler, eventLoop: eventLoop)
+        let output = TelnetOutput(handler: handler, eventLoop: eventLoop, echoesInput: echoesInput)
         await session.start(output: output)
+        var loggedIn = false
         loop: while true {
+            if !loggedIn, await session.isLoggedIn() {
+                loggedIn = true
+                let handler = self.handler
+                eventLoop.execute { handler.value.loggedIn() }
+                guard onLogin() else {
+                    output.write(TelnetServer.tooManySessionsMessage)
+                    await finish()
+                    break
+                }
+            }
             if await session.isFinished() {
                 await finish()
                 break
@@ -309,11 +387,16 @@ final class TelnetOutput: TerminalOutput {
     private let handler: NIOLoopBound<TelnetConnectionHandler>
     private let eventLoop: any EventLoop
     private let pending = Mutex<(text: String, scheduled: Bool)>(("", false))
+    private let echo: TelnetConnectionHandler.EchoFlag
 
-    init(handler: NIOLoopBound<TelnetConnectionHandler>, eventLoop: any EventLoop) {
+    init(handler: NIOLoopBound<TelnetConnectionHandler>, eventLoop: any EventLoop,
+         echoesInput: TelnetConnectionHandler.EchoFlag) {
         self.handler = handler
         self.eventLoop = eventLoop
+        self.echo = echoesInput
     }
+
+    var echoesInput: Bool { echo.isOn }
 
     func write(_ text: String) {
         let schedule = pending.withLock { p -> Bool in
