@@ -168,7 +168,7 @@ let package = Package(
         // The generated man pages cover every parameter and command, and man renders them cleanly.
         .testTarget(
             name: "ManPageTests",
-            dependencies: ["deskphone", "Commands", "Console", "Phone", "Provisioning", "DaemonOptions"]
+            dependencies: ["deskphone", "Commands", "Console", "Phone", "Provisioning", "DaemonOptions", "TestKit"]
         ),
         .testTarget(
             name: "CLIAcceptanceTests",

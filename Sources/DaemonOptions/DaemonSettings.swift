@@ -1,4 +1,5 @@
 import ArgumentParser
+import Console
 import Logging
 import Provisioning
 
@@ -65,7 +66,7 @@ public struct DaemonSettings: Sendable {
     /// session does not hold one of the eight places for the day.
     public static let defaultTelnetIdleTimeout = 600
     /// How long a telnet connection may sit at the password prompt (TelnetServer's default).
-    public static let loginTimeoutSeconds = 30
+    public static let loginTimeoutSeconds = Int(TelnetServer.Configuration.defaultLoginTimeout.nanoseconds / 1_000_000_000)
 
     /// `ADDR:PORT`, `[v6]:PORT` or `PORT`.
     public static func parseListen(_ text: String) -> (host: String, port: Int)? {

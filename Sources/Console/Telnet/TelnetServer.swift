@@ -32,9 +32,12 @@ public final class TelnetServer: Sendable {
         public var logger: Logger
 
         public static let defaultLoginTimeout: TimeAmount = .seconds(30)
+        public static let defaultMaxSessions = 8
+        public static let defaultMaxPendingLogins = 8
         public static let defaultIdleTimeout: TimeAmount = .minutes(10)
 
-        public init(host: String = "0.0.0.0", port: Int = 23, maxSessions: Int = 8, maxPendingLogins: Int = 8,
+        public init(host: String = "0.0.0.0", port: Int = 23, maxSessions: Int = Configuration.defaultMaxSessions,
+                    maxPendingLogins: Int = Configuration.defaultMaxPendingLogins,
                     loginTimeout: TimeAmount = Configuration.defaultLoginTimeout,
                     idleTimeout: TimeAmount = Configuration.defaultIdleTimeout, maxBufferedOutput: Int = 256 * 1024,
                     subnegotiationTimeout: TimeAmount = .seconds(2), logger: Logger = Logger.category(.plat)) {
