@@ -117,9 +117,8 @@ public final class TelnetServer: Sendable {
         let admission: Admission = state.withLock { state in
             guard !state.stopped, state.sessions.count < configuration.maxSessions else { return .refused }
             var evicted: (channel: any Channel, peer: String)?
-            if state.pending.count >= configuration.maxPendingLogins {
-                let oldest = state.pending.removeFirst()
-                evicted = state.connections[oldest]
+            if state.pending.count >= max(1, configuration.maxPendingLogins), !state.pending.isEmpty {
+                evicted = state.connections[state.pending.removeFirst()]
             }
             state.nextID += 1
             state.pending.append(state.nextID)
