@@ -17,6 +17,10 @@ import Glibc
 ///   (100 ms apart): the phone's whole first burst, telnet commands dropped, must be exactly
 ///   the guide's greeting. A byte more (an echo, a subnegotiation, a split command) and the
 ///   driver waits for ever.
+/// So the prompt may come at once, in the same burst as the option offers: the first read
+/// takes it and `expect(intro)` matches before it reads again. What the phone must keep is
+/// that burst's shape: whole 3-byte IAC commands (one write each, no IAC SB), no echo while
+/// the client has not agreed to WILL ECHO, and the NUL after the burst ignored at the prompt.
 @Suite(.serialized) struct ReSIProcateTelnetClientTests {
     /// The driver's connection: a plain TCP socket, as Netxx::Stream gives it.
     final class Driver: @unchecked Sendable {
