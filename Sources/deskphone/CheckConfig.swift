@@ -14,8 +14,9 @@ struct CheckConfig: ParsableCommand {
         discussion: """
             Files are applied in the order given, like the phone does: SIPDefault.cnf as the \
             default file, any other name as a phone-specific file. Prints one line per problem \
-            as 'file:line: name: reason' and exits 1 when a value is invalid (warnings, such as \
-            unknown parameters, do not change the exit status).
+            as 'file:line: name: reason' and exits 1 when a value is invalid or a file cannot be \
+            read (a folder, say). Warnings, such as unknown parameters or a 'name:' with nothing \
+            after the colon, do not change the exit status.
             """)
 
     @Argument(help: "Configuration files.")
