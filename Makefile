@@ -7,7 +7,7 @@ PROVISION    ?= examples/tftpboot
 FLASH        ?= flash
 TELNET       ?= 127.0.0.1:2323
 
-.PHONY: run test bench build deps test-deps deb-deps deb deb-test clean
+.PHONY: run test bench build deps test-deps deb-deps deb deb-test man clean
 
 deps:
 	@scripts/install-deps.sh build
@@ -31,6 +31,16 @@ run: build
 test: test-deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+
+## make man: regenerate the man pages kept in Man/ from the code's declarations (run it after
+## adding a command, an option or a parameter; Tests/ManPageTests fails while Man/ is stale).
+MAN_PAGES = deskphoned.8 deskphone.1 deskphone.cnf.5
+man: build
+	@mkdir -p Man
+	@for page in $(MAN_PAGES); do \
+	    $$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/deskphone man $$page > Man/$$page.tmp && mv Man/$$page.tmp Man/$$page \
+	    && echo "Man/$$page"; \
+	done
 
 ## make bench: release build, then the benchmarks (figures go in the issue notes). They measure
 ## what the .deb ships: the release build with the static Swift stdlib, in .build-static as

@@ -169,6 +169,7 @@ let package = Package(
             name: "ConsoleTests",
             dependencies: [
                 "Console", "TestKit",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -207,7 +208,7 @@ let package = Package(
         // The generated man pages cover every parameter and command, and man renders them cleanly.
         .testTarget(
             name: "ManPageTests",
-            dependencies: ["deskphone", "Commands", "Console", "Phone", "Provisioning", "DaemonOptions"]
+            dependencies: ["deskphone", "Commands", "Console", "Phone", "Provisioning", "DaemonOptions", "TestKit"]
         ),
         .testTarget(
             name: "CLIAcceptanceTests",

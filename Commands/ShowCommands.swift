@@ -39,8 +39,7 @@ enum ShowCommands {
     /// Parameters whose name contains `password` print as stars ([sipcc] show config).
     static func configLines(_ config: Configuration) -> [String] {
         let rows = config.all.map { name, setting in
-            (name, name.contains("password") && !setting.value.isUnprovisioned ? "**********" : setting.value.text,
-             setting.source.description)
+            (name, Configuration.displayed(name, setting.value), setting.source.description)
         }
         let nameWidth = rows.map(\.0.count).max() ?? 0
         let valueWidth = min(40, rows.map(\.1.count).max() ?? 0)

@@ -27,7 +27,7 @@ def main() -> None:
         daemon = subprocess.Popen(
             [bindir + "/deskphoned", "--provision", work + "/tftpboot", "--flash", work + "/flash",
              "--mac", "00:11:AA:BB:CC:42", "--telnet", "127.0.0.1:0", "--console", "none",
-             "--config", "/nonexistent"], stderr=log, stdout=subprocess.DEVNULL)
+             "--config", "/dev/null"], stderr=log, stdout=subprocess.DEVNULL)
         port = None
         for _ in range(500):
             time.sleep(0.01)

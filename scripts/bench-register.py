@@ -77,7 +77,7 @@ class Daemon:
         self.proc = subprocess.Popen(
             [bindir + "/deskphoned", "--provision", prov, "--flash", f"{work}/flash-{tag}",
              "--mac", "00:11:AA:BB:CC:42", "--telnet", "127.0.0.1:0", "--console", "none",
-             "--sip-address", "127.0.0.1", "--config", "/nonexistent"],
+             "--sip-address", "127.0.0.1", "--config", "/dev/null"],
             stderr=self.log, stdout=subprocess.DEVNULL)
 
     def wait_registered(self) -> float:

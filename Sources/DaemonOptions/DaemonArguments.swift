@@ -33,72 +33,78 @@ public struct DaemonArguments: ParsableArguments {
     @Option(help: ArgumentHelp("A local folder served instead of TFTP.", valueName: "dir"))
     public var provision: String?
 
-    @Option(help: "The phone's MAC address (00:11:AA:BB:CC:42, 00-11-aa-bb-cc-42 or 0011AABBCC42).")
-    public var mac: String?
+    @Option(help: ArgumentHelp("The phone's MAC address (00:11:AA:BB:CC:42, 00-11-aa-bb-cc-42 or 0011AABBCC42).",
+                               valueName: "mac"))
+    public var mac: MACAddress?
 
-    @Option(help: ArgumentHelp("Phone model: 7960 (six lines) or 7940 (two).", valueName: "7960|7940"))
-    public var model: String?
+    @Option(help: ArgumentHelp("Phone model: the 7960 has six lines, the 7940 two.", valueName: "model"))
+    public var model: PhoneModel?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    public var logLevel: String?
+    @Option(name: .customLong("log-level"), help: ArgumentHelp("How much the daemon logs (info by default).", valueName: "level"))
+    public var logLevel: Logger.Level?
 
     @Option(help: ArgumentHelp("Telnet CLI listen address (127.0.0.1:2323 by default; open only while telnet_level > 0).",
                                valueName: "addr:port"))
-    public var telnet: String?
+    public var telnet: ListenAddress?
+
+    @Option(name: .customLong("telnet-idle-timeout"),
+            help: ArgumentHelp("Seconds without input after which a logged-in telnet session is closed (\(DaemonSettings.defaultTelnetIdleTimeout) by default). A connection that has not logged in is closed after \(DaemonSettings.loginTimeoutSeconds) s.",
+                               valueName: "seconds"))
+    public var telnetIdleTimeout: Seconds?
 
     @Option(help: ArgumentHelp("Serial console: a tty device, 'stdin', 'none', or 'auto' (stdin when it is a terminal).",
                                valueName: "path"))
     public var console: String?
 
-    @Option(name: .customLong("console-speed"), help: "Serial console speed in baud (9600 by default, 8N1).")
-    public var consoleSpeed: Int?
+    @Option(name: .customLong("console-speed"), help: ArgumentHelp("Serial console speed in baud, 8N1 (9600 by default).", valueName: "baud"))
+    public var consoleSpeed: ConsoleSpeed?
 
     @Option(name: .customLong("sip-address"),
             help: ArgumentHelp("Local address SIP binds to (port: voip_control_port); 0.0.0.0 by default.", valueName: "addr"))
     public var sipAddress: String?
 
-    @Option(help: ArgumentHelp("Audio device: 'null', or 'file:PLAY.wav,RECORD.wav' (the microphone reads PLAY in a loop, "
-                               + "the handset is written to RECORD; 8 kHz 16-bit mono).", valueName: "device"))
-    public var audio: String?
+    @Option(help: ArgumentHelp("Audio device: 'null' (by default), or 'file:PLAY.wav,RECORD.wav' (the microphone reads PLAY "
+                               + "in a loop, the handset is written to RECORD; 8 kHz 16-bit mono).", valueName: "device"))
+    public var audio: AudioOption?
 
-    @Option(name: .customLong("config"), help: ArgumentHelp("Daemon config file.", valueName: "file"))
-    public var configFile: String = DaemonArguments.defaultConfigFile
+    @Option(name: .customLong("config"),
+            help: ArgumentHelp("Daemon config file (\(DaemonArguments.defaultConfigFile) by default, where a missing file is no error; a file named here must exist).",
+                               valueName: "file"))
+    public var configFile: String?
 
     /// Command line over the daemon config file over built-in defaults.
     public func resolve() throws -> DaemonSettings {
-        var file: [String: String] = [:]
-        if let bytes = try? readSmallFile(configFile) {
-            file = try DaemonConfigFile.parse(bytes, file: configFile)
+        let path = configFile ?? DaemonArguments.defaultConfigFile
+        var file: [String: (value: String, line: Int)] = [:]
+        do {
+            file = try DaemonConfigFile.parseLines(try readSmallFile(path), file: path)
+        } catch let problem as DaemonConfigFile.Problem {
+            throw problem
+        } catch {
+            // Only the default file may be missing: a file named with --config must be there.
+            if configFile != nil { throw ValidationError("--config \(path): \(error)") }
         }
-        let modelText = model ?? file["model"] ?? "7960"
-        guard let m = PhoneModel(rawValue: modelText) else {
-            throw ValidationError("--model \(modelText): must be 7960 or 7940")
+        /// A key of the file, parsed by its option's type.
+        func fromFile<T: DaemonOptionValue>(_ key: String, as: T.Type = T.self) throws -> T? {
+            guard let (text, line) = file[key] else { return nil }
+            guard let v = T(argument: text) else {
+                throw DaemonConfigFile.Problem(file: path, line: line, message: "\(key) = \(text): expected \(T.expected)")
+            }
+            return v
         }
-        let levelText = logLevel ?? file["log-level"] ?? "info"
-        guard let level = Logger.Level(rawValue: levelText) else {
-            throw ValidationError("--log-level \(levelText): must be trace, debug, info, notice, warning, error or critical")
-        }
-        let macText = mac ?? file["mac"]
-        if let macText, MACAddress(macText) == nil {
-            throw ValidationError("--mac \(macText): not a MAC address (e.g. 00:11:AA:BB:CC:42)")
-        }
-        let telnetText = telnet ?? file["telnet"] ?? DaemonSettings.defaultTelnet
-        guard let listen = DaemonSettings.parseListen(telnetText) else {
-            throw ValidationError("--telnet \(telnetText): expected ADDR:PORT, e.g. 127.0.0.1:2323")
-        }
-        let speedText = consoleSpeed.map(String.init) ?? file["console-speed"] ?? String(DaemonSettings.defaultConsoleSpeed)
-        guard let speed = Int(speedText), SerialPort.speeds.contains(speed) else {
-            throw ValidationError("--console-speed \(speedText): must be one of \(SerialPort.speeds.map(String.init).joined(separator: ", "))")
-        }
-        let audioText = audio ?? file["audio"] ?? DaemonSettings.defaultAudio
-        let audioOption: AudioOption
-        do { audioOption = try AudioOption(parsing: audioText) } catch { throw ValidationError("\(error)") }
+        let listen = try telnet ?? fromFile("telnet") ?? ListenAddress(argument: DaemonSettings.defaultTelnet)
+        let speed = try consoleSpeed ?? fromFile("console-speed") ?? ConsoleSpeed(argument: String(DaemonSettings.defaultConsoleSpeed))
+        let idle = try telnetIdleTimeout ?? fromFile("telnet-idle-timeout") ?? Seconds(DaemonSettings.defaultTelnetIdleTimeout)
+        let mac: MACAddress? = try self.mac ?? fromFile("mac")
         let s = DaemonSettings(
-            flash: flash ?? file["flash"] ?? DaemonSettings.defaultFlash,
-            tftp: tftp ?? file["tftp"], provision: provision ?? file["provision"],
-            mac: macText, model: m, logLevel: level, telnet: listen,
-            console: .init(console ?? file["console"] ?? "auto"), consoleSpeed: speed,
-            sipAddress: sipAddress ?? file["sip-address"] ?? DaemonSettings.defaultSIPAddress, audio: audioOption)
+            flash: flash ?? file["flash"]?.value ?? DaemonSettings.defaultFlash,
+            tftp: tftp ?? file["tftp"]?.value, provision: provision ?? file["provision"]?.value,
+            mac: mac.map { "\($0)" }, model: try model ?? fromFile("model") ?? .cp7960,
+            logLevel: try logLevel ?? fromFile("log-level") ?? .info,
+            telnet: (listen?.host ?? "127.0.0.1", listen?.port ?? 2323),
+            console: .init(console ?? file["console"]?.value ?? "auto"), consoleSpeed: speed?.baud ?? DaemonSettings.defaultConsoleSpeed,
+            sipAddress: sipAddress ?? file["sip-address"]?.value ?? DaemonSettings.defaultSIPAddress,
+            telnetIdleTimeout: idle.value, audio: try audio ?? fromFile("audio") ?? .null)
         if s.tftp != nil && s.provision != nil {
             throw ValidationError("--tftp and --provision exclude each other")
         }
@@ -106,7 +112,7 @@ public struct DaemonArguments: ParsableArguments {
     }
 
     func readSmallFile(_ path: String) throws -> [UInt8] {
-        guard let f = fopen(path, "r") else { throw ValidationError("\(path): cannot open") }
+        guard let f = fopen(path, "r") else { throw ValidationError("cannot open: \(String(cString: strerror(errno)))") }
         defer { fclose(f) }
         var out: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 4096)
@@ -114,7 +120,7 @@ public struct DaemonArguments: ParsableArguments {
             let n = fread(&buf, 1, buf.count, f)
             if n <= 0 { break }
             out += buf[0..<n]
-            if out.count > 65536 { throw ValidationError("\(path): larger than 64 KiB") }
+            if out.count > 65536 { throw ValidationError("larger than 64 KiB") }
         }
         return out
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Console
 import Logging
 import Media
 import Provisioning
@@ -18,8 +19,27 @@ public struct DaemonSettings: Sendable {
     public var consoleSpeed: Int
     /// The local address the SIP transport binds (the port is `voip_control_port`).
     public var sipAddress: String
+    /// Seconds without input before a logged-in telnet session is closed.
+    public var telnetIdleTimeout: Int
     /// `--audio`: the phone's handset and microphone.
     public var audio: AudioOption
+
+    public init(flash: String, tftp: String?, provision: String?, mac: String?, model: PhoneModel, logLevel: Logger.Level,
+                telnet: (host: String, port: Int), console: ConsoleChoice, consoleSpeed: Int, sipAddress: String,
+                telnetIdleTimeout: Int = DaemonSettings.defaultTelnetIdleTimeout, audio: AudioOption = .null) {
+        self.flash = flash
+        self.tftp = tftp
+        self.provision = provision
+        self.mac = mac
+        self.model = model
+        self.logLevel = logLevel
+        self.telnet = telnet
+        self.console = console
+        self.consoleSpeed = consoleSpeed
+        self.sipAddress = sipAddress
+        self.telnetIdleTimeout = telnetIdleTimeout
+        self.audio = audio
+    }
 
     public enum ConsoleChoice: Equatable, Sendable {
         /// Standard input when it is a terminal (deskphoned in the foreground), else none.
@@ -39,7 +59,8 @@ public struct DaemonSettings: Sendable {
     }
 
     /// The keys a daemon config file may set: the long option names.
-    public static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "console", "console-speed", "sip-address", "audio"]
+    public static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "console", "console-speed",
+                                  "sip-address", "telnet-idle-timeout", "audio"]
     public static let defaultSIPAddress = "0.0.0.0"
     public static let defaultAudio = "null"
     public static let defaultFlash = "flash"
@@ -47,6 +68,11 @@ public struct DaemonSettings: Sendable {
     public static let defaultTelnet = "127.0.0.1:2323"
     /// GUIDE.md §4.1: 9600 8-N-1 (unverified).
     public static let defaultConsoleSpeed = 9600
+    /// Ten minutes: long enough to read a `show` listing, short enough that a forgotten
+    /// session does not hold one of the eight places for the day.
+    public static let defaultTelnetIdleTimeout = 600
+    /// How long a telnet connection may sit at the password prompt (TelnetServer's default).
+    public static let loginTimeoutSeconds = Int(TelnetServer.Configuration.defaultLoginTimeout.nanoseconds / 1_000_000_000)
 
     /// `ADDR:PORT`, `[v6]:PORT` or `PORT`.
     public static func parseListen(_ text: String) -> (host: String, port: Int)? {
@@ -71,7 +97,12 @@ public enum DaemonConfigFile {
     }
 
     public static func parse(_ bytes: [UInt8], file: String) throws -> [String: String] {
-        var out: [String: String] = [:]
+        try parseLines(bytes, file: file).mapValues(\.value)
+    }
+
+    /// The values with the line each came from.
+    public static func parseLines(_ bytes: [UInt8], file: String) throws -> [String: (value: String, line: Int)] {
+        var out: [String: (value: String, line: Int)] = [:]
         let text = String(decoding: bytes, as: UTF8.self)
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = String(raw.prefix { $0 != "#" }).trimmingCharacters()
@@ -86,7 +117,7 @@ public enum DaemonConfigFile {
                 throw Problem(file: file, line: i + 1,
                               message: "\(key): unknown key (valid: \(DaemonSettings.fileKeys.joined(separator: ", ")))")
             }
-            out[key] = value
+            out[key] = (value, i + 1)
         }
         return out
     }

@@ -46,10 +46,11 @@ enum ManPages {
         page.section("Configuration file")
         page.paragraph("""
             The daemon config file (\(DaemonArguments.defaultConfigFile) unless --config names another; \
-            a missing file is not an error) holds one key = value per line. A # starts a comment, blank \
-            lines are ignored, and a value may be written in double quotes. The keys are the long option \
-            names; an option given on the command line wins over the file. An unknown key stops the daemon \
-            with file:line and the list of valid keys. The keys are:
+            the default file may be missing, a file named with --config must exist) holds one key = value \
+            per line. A # starts a comment, blank lines are ignored, and a value may be written in double \
+            quotes. The keys are the long option names, and each value is checked as the option's value \
+            is; an option given on the command line wins over the file. An unknown key or a bad value stops \
+            the daemon with file:line. The keys are:
             """)
         page.rawParagraph(DaemonSettings.fileKeys.map(Roff.bold).joined(separator: ", ") + ".")
         page.paragraph("The installed file:")
@@ -94,6 +95,17 @@ enum ManPages {
             console allows all. Any word may be shortened to a unique prefix, ? lists what may follow, Tab \
             completes, and Ctrl-C stops a running command. deskphone cli runs commands without a person, see \
             deskphone(1).
+            """)
+        page.paragraph("""
+            Telnet admits at most \(TelnetServer.Configuration.defaultMaxSessions) logged-in sessions; one more \
+            connection is told Too many sessions and closed. Connections still at the password prompt are \
+            counted apart: at most \(TelnetServer.Configuration.defaultMaxPendingLogins) wait at a time (when \
+            one more arrives, the one that has waited longest is closed) and each is closed after \
+            \(DaemonSettings.loginTimeoutSeconds) s without a login. Wrong passwords pause the session 1, 2, \
+            4 ... up to \(LoginPolicy().maximumDelay.components.seconds) s, counted by source address across \
+            connections; \(LoginPolicy().maxFailures) on one connection close it. \
+            Logins, wrong passwords, refused and closed connections are logged with the source address. \
+            A logged-in session without input for --telnet-idle-timeout seconds is closed.
             """)
         page.subsection("Commands")
         for spec in PhoneCommands.all {

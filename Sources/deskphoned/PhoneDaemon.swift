@@ -51,6 +51,7 @@ final class PhoneDaemon: Service, Sendable {
 
         let cli = CLISettings()
         let telnet = TelnetListener(group: group, host: settings.telnet.host, port: settings.telnet.port,
+                                    idleTimeout: .seconds(Int64(settings.telnetIdleTimeout)),
                                     factory: cli.factory(commands: PhoneCommands.tree, phone: phone, console: false))
         await phone.onBoot { report in
             cli.update(from: report.configuration)
@@ -144,6 +145,8 @@ final class PhoneDaemon: Service, Sendable {
 final class CLISettings: Sendable {
     struct Values { var prompt = "SIP Phone"; var password = "cisco"; var telnetLevel = 0 }
     private let values = Mutex(Values())
+    /// Wrong passwords by address, shared by every session (the back-off spans connections).
+    private let throttle = LoginThrottle()
 
     func update(from c: Configuration) {
         values.withLock { v in
@@ -161,7 +164,7 @@ final class CLISettings: Sendable {
             return CLISession(configuration: SessionConfiguration(
                 prompt: { [self] in values.withLock { $0.prompt } + "> " },
                 password: { [self] in values.withLock { $0.password } },
-                privilege: level, commands: commands, context: phone), peer: peer)
+                privilege: level, commands: commands, context: phone, throttle: throttle), peer: peer)
         }
     }
 }
@@ -170,14 +173,16 @@ final class CLISettings: Sendable {
 actor TelnetListener {
     let group: any EventLoopGroup
     let host: String, port: Int
+    let idleTimeout: TimeAmount
     let factory: TerminalSessionFactory
     private var server: TelnetServer?
     private let log = Logger.category(.plat)
 
-    init(group: any EventLoopGroup, host: String, port: Int, factory: @escaping TerminalSessionFactory) {
+    init(group: any EventLoopGroup, host: String, port: Int, idleTimeout: TimeAmount, factory: @escaping TerminalSessionFactory) {
         self.group = group
         self.host = host
         self.port = port
+        self.idleTimeout = idleTimeout
         self.factory = factory
     }
 
@@ -187,7 +192,7 @@ actor TelnetListener {
             server = nil
             log.info("telnet closed (telnet_level 0)")
         } else if level > 0, server == nil {
-            let s = TelnetServer(group: group, configuration: .init(host: host, port: port, logger: log), factory: factory)
+            let s = TelnetServer(group: group, configuration: .init(host: host, port: port, idleTimeout: idleTimeout, logger: log), factory: factory)
             do {
                 let address = try await s.start()
                 server = s

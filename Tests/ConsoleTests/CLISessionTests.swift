@@ -12,7 +12,8 @@ final class Recorder<T: Sendable>: Sendable {
 
 @Suite struct CLISessionTests {
     static func session(password: String? = "cisco", privilege: Privilege = .privileged, extra: [CommandSpec] = [],
-                        registry: DebugRegistry = DebugRegistry(), slept: Recorder<Duration>? = nil) -> CLISession {
+                        registry: DebugRegistry = DebugRegistry(), slept: Recorder<Duration>? = nil,
+                        throttle: LoginThrottle? = nil, peer: String = "127.0.0.1:4000") -> CLISession {
         let specs = BuiltinCommands.all + extra + [
             CommandSpec(["show", "greeting"], help: "Say hello") { inv in inv.print("hello from \(inv.session.peer)") },
             CommandSpec(["fail"], help: "Always fails") { _ in throw CommandFailure("it failed as asked") },
@@ -27,8 +28,8 @@ final class Recorder<T: Sendable>: Sendable {
         let config = SessionConfiguration(
             prompt: { "SIP Phone> " }, password: passwordSource, privilege: privilege,
             commands: CommandTree(specs), registry: registry,
-            sleep: { d in slept?.add(d) })
-        return CLISession(configuration: config, peer: "127.0.0.1:4000")
+            sleep: { d in slept?.add(d) }, throttle: throttle)
+        return CLISession(configuration: config, peer: peer)
     }
 
     @Test func loginThenCommands() async {
@@ -53,6 +54,37 @@ final class Recorder<T: Sendable>: Sendable {
                         "% Login failed: too many wrong passwords; closing the session\n"])
         #expect(slept.all == [.seconds(1), .seconds(2)])
         #expect(await s.isFinished())
+    }
+
+    @Test func theBackOffContinuesAcrossConnectionsFromOneAddress() async {
+        let slept = Recorder<Duration>()
+        let throttle = LoginThrottle()
+        // Three connections from one address, two wrong passwords each; another address is not slowed.
+        for port in 4001...4003 {
+            _ = await MemoryTerminal.run(Self.session(slept: slept, throttle: throttle, peer: "10.0.0.7:\(port)"),
+                                         lines: ["guess", "guess"])
+        }
+        _ = await MemoryTerminal.run(Self.session(slept: slept, throttle: throttle, peer: "10.0.0.8:4000"), lines: ["guess"])
+        #expect(slept.all == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(16), .seconds(1)])
+        #expect(throttle.failures(from: "10.0.0.7") == 6)
+        // A right password clears the address.
+        _ = await MemoryTerminal.run(Self.session(throttle: throttle, peer: "10.0.0.7:4009"), lines: ["cisco"])
+        #expect(throttle.failures(from: "10.0.0.7") == 0)
+    }
+
+    @Test func throttleForgetsQuietAddressesAndKeepsItsSize() {
+        let throttle = LoginThrottle(forgetAfter: .seconds(60), capacity: 2)
+        let t0 = ContinuousClock.now
+        #expect(throttle.recordFailure(from: "a", now: t0) == 1)
+        #expect(throttle.recordFailure(from: "a", now: t0 + .seconds(1)) == 2)
+        #expect(throttle.failures(from: "a", now: t0 + .seconds(62)) == 0)
+        #expect(throttle.recordFailure(from: "a", now: t0 + .seconds(62)) == 1)
+        _ = throttle.recordFailure(from: "b", now: t0 + .seconds(63))
+        _ = throttle.recordFailure(from: "c", now: t0 + .seconds(64))
+        #expect(throttle.failures(from: "a", now: t0 + .seconds(64)) == 0, "the oldest address was forgotten")
+        #expect(LoginThrottle.address(ofPeer: "127.0.0.1:40122") == "127.0.0.1")
+        #expect(LoginThrottle.address(ofPeer: "::1:40122") == "::1")
+        #expect(LoginThrottle.address(ofPeer: "/dev/ttyS0") == "/dev/ttyS0")
     }
 
     @Test func aGoodPasswordAfterAFailureLogsIn() async {

@@ -66,7 +66,27 @@ import Testing
             events += p.parse(long[chunk..<min(chunk + 1000, long.count)])
         }
         events += p.parse(Array("ok".utf8))
-        #expect(events == [.data(Array("ok".utf8))])
+        // Past the cap the subnegotiation is dropped and what follows is data again, so the
+        // session is not deaf until an IAC SE that may never come.
+        #expect(!events.contains { if case .subnegotiation = $0 { true } else { false } })
+        #expect(events.last == .data(Array("ok".utf8)))
+        #expect(p.droppedSubnegotiations == 1)
+        #expect(!p.isInSubnegotiation)
+    }
+
+    @Test func unterminatedSubnegotiationIsCappedAndLaterInputIsData() {
+        var p = TelnetParser(maximumSubnegotiation: 16)
+        let events = p.parse([iac, 250, 24] + Array(repeating: UInt8(ascii: "x"), count: 16) + Array("cisco\r".utf8))
+        #expect(events == [.data(Array("cisco\r".utf8))])
+        #expect(p.droppedSubnegotiations == 1)
+    }
+
+    @Test func abandoningAnOpenSubnegotiationMakesTheNextBytesData() {
+        var p = TelnetParser()
+        #expect(p.parse([iac, 250, 31, 0, 80]).isEmpty)
+        #expect(p.isInSubnegotiation)
+        p.abandonSubnegotiation()
+        #expect(p.parse(Array("cisco\r".utf8)) == [.data(Array("cisco\r".utf8))])
         #expect(p.droppedSubnegotiations == 1)
     }
 

@@ -3,6 +3,7 @@ import Console
 import DaemonOptions
 import Foundation
 import Provisioning
+import TestKit
 import Testing
 @testable import deskphone
 
@@ -119,5 +120,26 @@ import Testing
         #expect(process.terminationStatus == 0)
         #expect(warnings.isEmpty, "man --warnings -l \(name):\n\(warnings)")
         #expect(rendered.count > 1000)
+    }
+}
+
+/// `Man/` holds the pages as generated, for reading and review in the repository; it must be
+/// what the declarations generate now (`make man` regenerates it).
+@Suite struct ManFolderTests {
+    @Test(arguments: ManPages.pages.map(\.name))
+    func manFolderPageIsCurrent(_ name: String) throws {
+        let path = TestSupport.repositoryRoot.path + "/Man/" + name
+        let kept = try #require(try? String(contentsOfFile: path, encoding: .utf8), "\(path) is missing: run make man")
+        let generated = ManPages.render(name) ?? ""
+        guard kept != generated else { return }
+        // Only the first line that differs, not two whole pages.
+        let a = kept.split(separator: "\n", omittingEmptySubsequences: false)
+        let b = generated.split(separator: "\n", omittingEmptySubsequences: false)
+        let i = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+        Issue.record("""
+            Man/\(name) differs from what the declarations generate (run make man); line \(i + 1):
+              Man/:      \(i < a.count ? String(a[i]) : "(end)")
+              generated: \(i < b.count ? String(b[i]) : "(end)")
+            """)
     }
 }

@@ -21,7 +21,7 @@ import Testing
     /// Runs deskphoned until its boot completes, then stops it with SIGTERM; returns its log.
     func bootDaemon(_ args: [String], dir: String) async throws -> (log: String, status: Int32?) {
         let log = dir + "/daemon-\(UUID().uuidString).log"
-        let daemon = try ChildProcess(try TestSupport.product("deskphoned"), args + ["--config", "/nonexistent"], stderr: log)
+        let daemon = try ChildProcess(try TestSupport.product("deskphoned"), args + ["--config", "/dev/null"], stderr: log)
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
@@ -73,10 +73,34 @@ import Testing
     @Test func daemonRefusesBadOptionsWithAClearMessage() async throws {
         let dir = try TestSupport.temporaryDirectory("daemon")
         let err = dir + "/err.log"
-        let p = try ChildProcess(try TestSupport.product("deskphoned"), ["--mac", "00:11:22", "--config", "/nonexistent"], stderr: err)
+        let p = try ChildProcess(try TestSupport.product("deskphoned"), ["--mac", "00:11:22", "--config", "/dev/null"], stderr: err)
         let status = await p.wait(timeout: .seconds(10))
         #expect(status.flatMap(ChildProcess.exitCode) == 64)
-        #expect(try String(contentsOfFile: err, encoding: .utf8).contains("--mac 00:11:22: not a MAC address"))
+        let text = try String(contentsOfFile: err, encoding: .utf8)
+        // The option's type rejects the value; the message and its help come from the declaration.
+        #expect(text.contains("The value '00:11:22' is invalid for '--mac <mac>'"), "\(text)")
+        #expect(text.contains("Help:  --mac <mac>  The phone's MAC address"), "\(text)")
+    }
+
+    @Test func aConfigFileNamedWithConfigMustExist() async throws {
+        let dir = try TestSupport.temporaryDirectory("daemon")
+        let err = dir + "/err.log"
+        let p = try ChildProcess(try TestSupport.product("deskphoned"), ["--config", dir + "/missing.conf"], stderr: err)
+        let status = await p.wait(timeout: .seconds(10))
+        #expect(status.flatMap(ChildProcess.exitCode) == 64)
+        let text = try String(contentsOfFile: err, encoding: .utf8)
+        #expect(text.contains("--config \(dir)/missing.conf: cannot open: No such file or directory"), "\(text)")
+    }
+
+    @Test func aConfigFileValueIsCheckedByItsOptionsType() async throws {
+        let dir = try TestSupport.temporaryDirectory("daemon")
+        try TestSupport.write("flash = \(dir)/flash\nmodel = 7970\n", to: dir + "/deskphoned.conf")
+        let err = dir + "/err.log"
+        let p = try ChildProcess(try TestSupport.product("deskphoned"), ["--config", dir + "/deskphoned.conf"], stderr: err)
+        let status = await p.wait(timeout: .seconds(10))
+        #expect(status.flatMap(ChildProcess.exitCode) != 0)
+        let text = try String(contentsOfFile: err, encoding: .utf8)
+        #expect(text.contains("\(dir)/deskphoned.conf:2: model = 7970: expected 7960 or 7940"), "\(text)")
     }
 
     @Test func daemonConfigFileSuppliesOptionsAndTheCommandLineWins() async throws {

@@ -30,6 +30,16 @@ private func rule(_ attributes: String) throws -> DialRule {
 
 @Suite("DialTemplate: valid plans")
 struct DialTemplateValidTests {
+    @Test func dialPlanAndXMLErrorsAreOnePositionedErrorType() {
+        let text = "<DIALTEMPLATE>\n  <TEMPLATE MATCH=\"1\">\n</DIALTEMPLATE>"
+        var xml: XMLSyntaxError?
+        do { _ = try XMLTree.parse(Array(text.utf8)) } catch { xml = error }
+        let plan: PositionedError<DialTemplateReason>? = failure(text)
+        #expect(xml != nil && plan?.position == xml?.position)
+        #expect(plan?.description == xml?.description, "one place, one text: \(String(describing: plan))")
+        #expect(plan?.reason == xml.map { .xml($0.reason) })
+    }
+
     @Test func guideExamplePlan() throws {
         let text = """
             <DIALTEMPLATE>

@@ -18,7 +18,7 @@ public final class DaemonUnderTest: @unchecked Sendable {
         for (name, text) in files { try TestSupport.write(text, to: dir + "/tftpboot/" + name) }
         let log = dir + "/deskphoned.log"
         let args = ["--provision", dir + "/tftpboot", "--flash", dir + "/flash", "--mac", mac,
-                    "--telnet", "127.0.0.1:0", "--config", "/nonexistent"] + arguments
+                    "--telnet", "127.0.0.1:0", "--config", "/dev/null"] + arguments
         let p = try ChildProcess(try TestSupport.product("deskphoned"), args.contains("--console") ? args : args + ["--console", "none"],
                                  stderr: log, environment: environment)
         let d = DaemonUnderTest(directory: dir, logPath: log, process: p)

@@ -44,16 +44,38 @@ public enum Sockets {
 
     /// Whether a UDP socket is bound to `address`:`port` (/proc/net/udp; IPv4).
     public static func isUDPBound(port: Int, address: String = "127.0.0.1") -> Bool {
-        guard let table = try? String(contentsOfFile: "/proc/net/udp", encoding: .utf8) else { return false }
+        !udpSocketInodes(port: port, address: address).isEmpty
+    }
+
+    /// Whether process `pid` itself holds a UDP socket bound to `address`:`port`. A peer is
+    /// ready when this is true, not merely when the port is bound: the port picked free a
+    /// moment ago may have gone to another socket meanwhile (a parallel test's ephemeral
+    /// socket), the peer's bind then fails, and `isUDPBound` would still say yes.
+    public static func isUDPBound(port: Int, address: String = "127.0.0.1", byProcess pid: pid_t) -> Bool {
+        let inodes = udpSocketInodes(port: port, address: address)
+        guard !inodes.isEmpty, let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else {
+            return false
+        }
+        return fds.contains { fd in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)") else { return false }
+            return inodes.contains { target == "socket:[\($0)]" }
+        }
+    }
+
+    /// The inodes of the UDP sockets bound to `address`:`port` (/proc/net/udp columns
+    /// `local_address` and `inode`).
+    static func udpSocketInodes(port: Int, address: String) -> [Substring] {
+        guard let table = try? String(contentsOfFile: "/proc/net/udp", encoding: .utf8) else { return [] }
         func hex(_ v: Int, _ width: Int) -> String {
             let h = String(v, radix: 16, uppercase: true)
             return String(repeating: "0", count: max(0, width - h.count)) + h
         }
         let octets = address.split(separator: ".").compactMap { Int($0) }
-        guard octets.count == 4 else { return false }
+        guard octets.count == 4 else { return [] }
         let local = octets.reversed().map { hex($0, 2) }.joined() + ":" + hex(port, 4)
-        return table.split(separator: "\n").dropFirst().contains { line in
-            line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first == Substring(local)
+        return table.split(separator: "\n").dropFirst().compactMap { line in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            return fields.count > 9 && fields[1] == Substring(local) ? fields[9] : nil
         }
     }
 

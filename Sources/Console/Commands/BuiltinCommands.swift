@@ -26,16 +26,17 @@ public enum BuiltinCommands {
                 case .failure:
                     let matching = tree.commands.filter { $0.words.joined(separator: " ").hasPrefix(what.lowercased()) }
                     guard !matching.isEmpty else { throw CommandFailure("no command '\(what)'") }
-                    for c in matching { inv.print("  \(c.synopsis)  \(c.help)") }
+                    for line in listing(matching) { inv.print(line) }
                     return
                 }
             }
-            inv.print("Commands (any word may be shortened to a unique prefix; '?' lists what may follow):")
-            let visible = tree.commands.filter { $0.privilege <= level }
-            let width = (visible.map(\.synopsis.count).max() ?? 0) + 2
-            for c in visible.sorted(by: { $0.synopsis < $1.synopsis }) {
-                inv.print("  " + c.synopsis + String(repeating: " ", count: max(2, width - c.synopsis.count)) + c.help)
-            }
+            inv.print("Commands (a word may be shortened to a unique prefix; '?' lists what follows):")
+            for line in listing(tree.commands.filter { $0.privilege <= level }) { inv.print(line) }
         },
     ]
+
+    /// Commands in the order `?` lists keywords (alphabetical), help in one aligned column.
+    static func listing(_ commands: [CommandSpec]) -> [String] {
+        CommandTree.columns(commands.sorted { $0.words.lexicographicallyPrecedes($1.words) }.map { ($0.synopsis, $0.help) })
+    }
 }

@@ -22,6 +22,21 @@ public struct CLIError: Error, Sendable, Equatable {
     public func render(promptWidth: Int) -> String {
         var out = ""
         if let column { out += String(repeating: " ", count: promptWidth + column) + "^\n" }
+        return out + message
+    }
+
+    /// For a terminal whose line the session did not echo: where that line stands is unknown
+    /// (on the prompt line for a program that echoes nothing, below it for a client that
+    /// echoed), so the prompt and the line are drawn again from column 0 and the caret goes
+    /// under that copy.
+    public func render(prompt: String, line: String) -> String {
+        guard let column else { return message }
+        let width = prompt.unicodeScalars.count
+        return "\r" + prompt + line + "\n" + String(repeating: " ", count: width + column) + "^\n" + message
+    }
+
+    var message: String {
+        var out = ""
         switch kind {
         case .invalid: out += "% Invalid input detected at '^' marker: \(detail)\n"
         case .ambiguous: out += "% Ambiguous command: \(detail)\n"

@@ -27,7 +27,8 @@ extension CommandTree {
             break
         }
         if i == tokens.count, !node.children.isEmpty {
-            let items = node.children.filter { $0.privilege <= privilege }
+            // Alphabetical, as `help` lists the commands.
+            let items = node.children.filter { $0.privilege <= privilege }.sorted { $0.word < $1.word }
                 .map { Next(text: $0.word, help: $0.help, isKeyword: true) }
             let cr = node.spec.map { $0.privilege <= privilege && $0.arguments.allSatisfy(\.optional) } ?? false
             return (items, cr)
@@ -107,11 +108,41 @@ extension CommandTree {
     }
 
     static func format(_ items: [Next], cr: Bool) -> [String] {
-        let rows = items.map { ($0.text, $0.help) } + (cr ? [("<cr>", "")] : [])
-        let width = (rows.map(\.0.count).max() ?? 0) + 2
-        return rows.map { name, help in
-            help.isEmpty ? "  \(name)" : "  \(name)" + String(repeating: " ", count: width - name.count) + help
+        columns(items.map { ($0.text, $0.help) } + (cr ? [("<cr>", "")] : []))
+    }
+
+    /// Two columns, the second aligned: `  name    help` (`?` help and the `help` command),
+    /// within `width` columns so no terminal wraps them out of line. A name wider than
+    /// `maximumNameWidth` stands on its own line with its help below, in the help column;
+    /// a long help wraps at word boundaries into that column.
+    public static func columns(_ rows: [(String, String)], width: Int = 80, maximumNameWidth: Int = 24) -> [String] {
+        let nameWidth = min(maximumNameWidth, rows.map(\.0.count).max() ?? 0)
+        let helpColumn = 2 + nameWidth + 2
+        let indent = String(repeating: " ", count: helpColumn)
+        var out: [String] = []
+        for (name, help) in rows {
+            let wrapped = wrap(help, width: max(20, width - 1 - helpColumn))
+            guard let first = wrapped.first else { out.append("  \(name)"); continue }
+            if name.count <= nameWidth {
+                out.append("  \(name)" + String(repeating: " ", count: helpColumn - 2 - name.count) + first)
+            } else {
+                out += ["  \(name)", indent + first]
+            }
+            out += wrapped.dropFirst().map { indent + $0 }
         }
+        return out
+    }
+
+    /// Words of `text` in lines of at most `width` characters (a longer word stands alone).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && line.count + 1 + word.count > width { lines.append(line); line = "" }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
     }
 
     /// Tab: completes the last word when it is the prefix of one keyword (or extends it to the

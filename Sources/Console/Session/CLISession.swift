@@ -1,4 +1,5 @@
 import Diagnostics
+import Logging
 import Synchronization
 
 /// What a session needs from its surroundings.
@@ -18,12 +19,17 @@ public struct SessionConfiguration: Sendable {
     /// What the commands act on (the phone), handed to every handler at invocation time so
     /// the command declarations need no live object. The CLI engine never looks inside.
     public var context: (any Sendable)?
+    /// Wrong passwords by source address across connections (nil: counted per session only).
+    public var throttle: LoginThrottle?
+    /// Where logins, wrong passwords and closed sessions are logged, with the peer's address.
+    public var logger: Logger
 
     public init(prompt: @escaping @Sendable () -> String, password: (@Sendable () -> String)?, privilege: Privilege,
                 commands: CommandTree, login: LoginPolicy = LoginPolicy(), registry: DebugRegistry = .shared,
                 greeting: String = "\n\n",
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
-                context: (any Sendable)? = nil) {
+                context: (any Sendable)? = nil, throttle: LoginThrottle? = nil,
+                logger: Logger = Logger.category(.plat)) {
         self.prompt = prompt
         self.password = password
         self.privilege = privilege
@@ -33,6 +39,8 @@ public struct SessionConfiguration: Sendable {
         self.greeting = greeting
         self.sleep = sleep
         self.context = context
+        self.throttle = throttle
+        self.logger = logger
     }
 }
 
@@ -110,6 +118,8 @@ public actor CLISession: TerminalSession {
 
     public func isFinished() async -> Bool { state == .finished }
 
+    public func isLoggedIn() async -> Bool { state == .ready }
+
     public func close() async {
         running?.cancel()
         state = .finished
@@ -120,17 +130,24 @@ public actor CLISession: TerminalSession {
 
     private func login(_ typed: String, failures: Int) async {
         guard let expected = configuration.password?() else { state = .ready; return }
+        let address = LoginThrottle.address(ofPeer: peer)
         if Self.constantTimeEqual(typed, expected) {
             state = .ready
+            configuration.throttle?.recordSuccess(from: address)
+            configuration.logger.info("login: \(peer) logged in")
             return
         }
         let n = failures + 1
+        // The back-off counts this address's failures on earlier connections too.
+        let total = max(n, configuration.throttle?.recordFailure(from: address) ?? n)
+        configuration.logger.notice("login: wrong password from \(peer) (\(n) on this connection, \(total) from \(address))")
         if n >= configuration.login.maxFailures {
+            configuration.logger.notice("login: \(peer): \(n) wrong passwords, closing the session")
             write("% Login failed: too many wrong passwords; closing the session\n")
             state = .finished
             return
         }
-        try? await configuration.sleep(configuration.login.delay(afterFailure: n))
+        try? await configuration.sleep(configuration.login.delay(afterFailure: total))
         write("% Password incorrect\n")
         if state != .finished { state = .login(failures: n) }
     }
@@ -150,8 +167,10 @@ public actor CLISession: TerminalSession {
     public func run(_ line: String) async {
         guard !CommandLineTokens.split(line).isEmpty, let output else { return }
         switch configuration.commands.parse(line, privilege: configuration.privilege) {
-        case .failure(let error):
+        case .failure(let error) where output.echoesInput:
             output.write(error.render(promptWidth: configuration.prompt().count))
+        case .failure(let error):
+            output.write(error.render(prompt: configuration.prompt(), line: line))
         case .success(let match):
             let invocation = Invocation(spec: match.spec, values: match.values, output: output, session: self,
                                         context: configuration.context)

@@ -8,10 +8,13 @@ public struct LoginPolicy: Sendable {
     public var maxFailures = 3
     /// The pause after the n-th failure (1 s, 2 s, 4 s …): slows guessing, costs a person little.
     public var firstDelay: Duration = .seconds(1)
+    /// The longest pause, however many failures an address has behind it.
+    public var maximumDelay: Duration = .seconds(16)
 
     public init() {}
 
+    /// The pause after the n-th failure: 1 s, 2 s, 4 s … up to `maximumDelay`.
     public func delay(afterFailure n: Int) -> Duration {
-        firstDelay * (1 << max(0, min(n - 1, 10)))
+        min(firstDelay * (1 << max(0, min(n - 1, 10))), maximumDelay)
     }
 }

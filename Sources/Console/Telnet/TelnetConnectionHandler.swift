@@ -4,7 +4,8 @@ import NIOCore
 import Synchronization
 
 /// One telnet connection on its event loop: the telnet parser and option negotiation, the
-/// line editor, type-ahead while a command runs, the idle time-out and the output cap. All
+/// line editor, type-ahead while a command runs, the login, idle and subnegotiation
+/// time-outs and the output cap. All
 /// its state lives on the channel's event loop; `TelnetSessionDriver` talks to it from the
 /// session's task by hopping there.
 final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
@@ -29,7 +30,23 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         var maximumTypeAhead: Int = 4096
         /// How long `finish` waits for the output to drain before closing anyway.
         var drainTimeout: TimeAmount = .seconds(2)
+        /// An IAC SB whose IAC SE has not come after this long is dropped, and the bytes after
+        /// it are read as data again (a client's subnegotiation arrives in one segment).
+        var subnegotiationTimeout: TimeAmount = .seconds(2)
+        /// A connection that has not logged in after this long is told so and closed.
+        var loginTimeout: TimeAmount? = nil
     }
+
+    /// Whether the client lets the server echo (it accepted WILL ECHO); the session's output
+    /// side reads it from other threads (a caret under a word needs the line shown again
+    /// when the client did its own echo, or none).
+    final class EchoFlag: Sendable {
+        private let value = Atomic<Bool>(false)
+        var isOn: Bool { value.load(ordering: .relaxed) }
+        func set(_ on: Bool) { value.store(on, ordering: .relaxed) }
+    }
+
+    let echoFlag = EchoFlag()
 
     private let limits: Limits
     private let logger: Logger
@@ -48,6 +65,9 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     private var typeAhead: [UInt8] = []
     private var bufferedOutput = 0
     private var idleTimer: Scheduled<Void>?
+    private var subnegotiationTimer: Scheduled<Void>?
+    private var loginTimer: Scheduled<Void>?
+    private var loginDone = false
     private(set) var isClosed = false
     private var finishing = false
 
@@ -78,6 +98,7 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         logger.debug("telnet: connection from \(peer)")
         sendCommands(negotiation.start())
         resetIdleTimer()
+        armLoginTimer(context: context)
         onActive?(NIOLoopBound(self, eventLoop: context.eventLoop), context.channel)
     }
 
@@ -91,6 +112,7 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
             case .negotiation(let verb, let option):
                 sendCommands(negotiation.receive(verb, option: option))
                 editor.remoteEcho = negotiation.serverEchoes
+                echoFlag.set(negotiation.serverEchoes)
             case .subnegotiation(let option, let data):
                 if let size = negotiation.receiveSubnegotiation(option: option, data: data) {
                     editor.columns = size.columns > 0 ? size.columns : nil
@@ -107,6 +129,25 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
                 }
             }
             if isClosed { return }
+        }
+        watchSubnegotiation()
+    }
+
+    /// Arms the subnegotiation time-out while an IAC SB is open, disarms it once it is not.
+    private func watchSubnegotiation() {
+        guard parser.isInSubnegotiation else {
+            subnegotiationTimer?.cancel()
+            subnegotiationTimer = nil
+            return
+        }
+        guard subnegotiationTimer == nil, let context else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        subnegotiationTimer = context.eventLoop.scheduleTask(in: limits.subnegotiationTimeout) {
+            let handler = bound.value
+            handler.subnegotiationTimer = nil
+            guard handler.parser.isInSubnegotiation else { return }
+            handler.logger.debug("telnet: \(handler.peer): subnegotiation without IAC SE dropped")
+            handler.parser.abandonSubnegotiation()
         }
     }
 
@@ -128,9 +169,13 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     private func connectionClosed() {
         guard !isClosed else { return }
         isClosed = true
-        logger.debug("telnet: connection from \(peer) closed")
+        logger.info("telnet: connection from \(peer) closed")
         idleTimer?.cancel()
         idleTimer = nil
+        loginTimer?.cancel()
+        loginTimer = nil
+        subnegotiationTimer?.cancel()
+        subnegotiationTimer = nil
         editor.cancel()
         if let completion = lineCompletion {
             lineCompletion = nil
@@ -226,6 +271,26 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: escaped)), promise: promise)
     }
 
+    /// The session logged in: the login time-out no longer applies.
+    func loggedIn() {
+        loginDone = true
+        loginTimer?.cancel()
+        loginTimer = nil
+    }
+
+    private func armLoginTimer(context: ChannelHandlerContext) {
+        guard let timeout = limits.loginTimeout, !loginDone else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        loginTimer = context.eventLoop.scheduleTask(in: timeout) {
+            let handler = bound.value
+            guard !handler.loginDone, !handler.isClosed, !handler.finishing else { return }
+            handler.logger.notice("telnet: \(handler.peer) did not log in within \(Self.describe(timeout)), closing")
+            handler.editor.cancel()
+            handler.write("\r\nLogin time-out (\(Self.describe(timeout))): closing the connection.\n")
+            handler.finish(promise: nil)
+        }
+    }
+
     private func resetIdleTimer() {
         guard let context, !isClosed else { return }
         idleTimer?.cancel()
@@ -249,87 +314,5 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         if seconds >= 60 && seconds % 60 == 0 { return "\(seconds / 60) min" }
         if seconds >= 1 { return "\(seconds) s" }
         return "\(t.nanoseconds / 1_000_000) ms"
-    }
-}
-
-/// The session's side of a connection: runs the `TerminalSession` protocol from one task.
-struct TelnetSessionDriver: Sendable {
-    let session: any TerminalSession
-    let handler: NIOLoopBound<TelnetConnectionHandler>
-    let channel: any Channel
-
-    var eventLoop: any EventLoop { channel.eventLoop }
-
-    func run() async {
-        let output = TelnetOutput(handler: handler, eventLoop: eventLoop)
-        await session.start(output: output)
-        loop: while true {
-            if await session.isFinished() {
-                await finish()
-                break
-            }
-            let context = await session.editingContext()
-            switch await readLine(context) {
-            case .line(let line):
-                await session.handle(line: line)
-            case .interrupt:
-                continue  // Ctrl-C at the prompt: a fresh prompt
-            case .eof:
-                await finish()
-                break loop
-            case .closed:
-                break loop
-            }
-        }
-        await session.close()
-    }
-
-    private func readLine(_ context: EditingContext) async -> TelnetConnectionHandler.LineResult {
-        let handler = self.handler
-        return await withCheckedContinuation { continuation in
-            eventLoop.execute {
-                handler.value.readLine(context) { continuation.resume(returning: $0) }
-            }
-        }
-    }
-
-    private func finish() async {
-        let handler = self.handler
-        let promise = eventLoop.makePromise(of: Void.self)
-        eventLoop.execute { handler.value.finish(promise: promise) }
-        try? await promise.futureResult.get()
-    }
-}
-
-/// `TerminalOutput` for a telnet connection: any thread may write. Text is gathered in a
-/// buffer and handed to the connection's event loop in one piece per hop, so the lines a
-/// command prints in a burst go out in one write instead of one write (and flush) each;
-/// the order is kept because every write goes through the same buffer.
-final class TelnetOutput: TerminalOutput {
-    private let handler: NIOLoopBound<TelnetConnectionHandler>
-    private let eventLoop: any EventLoop
-    private let pending = Mutex<(text: String, scheduled: Bool)>(("", false))
-
-    init(handler: NIOLoopBound<TelnetConnectionHandler>, eventLoop: any EventLoop) {
-        self.handler = handler
-        self.eventLoop = eventLoop
-    }
-
-    func write(_ text: String) {
-        let schedule = pending.withLock { p -> Bool in
-            p.text += text
-            if p.scheduled { return false }
-            p.scheduled = true
-            return true
-        }
-        guard schedule else { return }
-        let handler = self.handler
-        eventLoop.execute { [self] in
-            let text = pending.withLock { p -> String in
-                defer { p = ("", false) }
-                return p.text
-            }
-            handler.value.write(text)
-        }
     }
 }

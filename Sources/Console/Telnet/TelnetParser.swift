@@ -78,8 +78,9 @@ public enum TelnetEvent: Sendable, Equatable {
 /// The receiving side of the telnet stream. State survives between calls, so a command or a
 /// subnegotiation may be split anywhere across packets.
 public struct TelnetParser: Sendable {
-    /// Subnegotiations longer than this are dropped (the options this server accepts need a
-    /// few bytes: NAWS is 4, or 8 with every byte escaped).
+    /// Subnegotiations longer than this are dropped, and what follows them is read as data
+    /// (the options this server accepts need a few bytes: NAWS is 4, or 8 with every byte
+    /// escaped). `TelnetConnectionHandler` also caps how long one may stay open.
     public static let defaultMaximumSubnegotiation = 64
 
     private enum State: Sendable {
@@ -93,7 +94,6 @@ public struct TelnetParser: Sendable {
 
     private var state = State.data
     private var subnegotiation: [UInt8] = []
-    private var subnegotiationTooLong = false
     public let maximumSubnegotiation: Int
     /// How many subnegotiations were dropped for being too long.
     public private(set) var droppedSubnegotiations = 0
@@ -132,22 +132,33 @@ public struct TelnetParser: Sendable {
                 state = .data
             case .subnegotiationOption:
                 subnegotiation.removeAll(keepingCapacity: true)
-                subnegotiationTooLong = false
                 state = .subnegotiation(option: byte)
             case .subnegotiation(let option):
-                if byte == TelnetByte.iac { state = .subnegotiationIAC(option: option) } else { appendSubnegotiation(byte) }
+                if byte == TelnetByte.iac {
+                    state = .subnegotiationIAC(option: option)
+                } else if subnegotiation.count < maximumSubnegotiation {
+                    subnegotiation.append(byte)
+                } else {
+                    // Longer than any option this server takes: an IAC SE that never comes
+                    // must not swallow the rest of the session. Drop it; this byte is data.
+                    droppedSubnegotiations += 1
+                    subnegotiation.removeAll()
+                    state = .data
+                    data.append(byte)
+                }
             case .subnegotiationIAC(let option):
                 switch byte {
-                case TelnetByte.iac:
-                    appendSubnegotiation(0xFF)
+                case TelnetByte.iac where subnegotiation.count < maximumSubnegotiation:
+                    subnegotiation.append(0xFF)
                     state = .subnegotiation(option: option)
+                case TelnetByte.iac:
+                    droppedSubnegotiations += 1
+                    subnegotiation.removeAll()
+                    state = .data
+                    data.append(0xFF)
                 case TelnetByte.se:
                     flushData()
-                    if subnegotiationTooLong {
-                        droppedSubnegotiations += 1
-                    } else {
-                        events.append(.subnegotiation(option: option, data: subnegotiation))
-                    }
+                    events.append(.subnegotiation(option: option, data: subnegotiation))
                     subnegotiation.removeAll()
                     state = .data
                 default:
@@ -168,12 +179,21 @@ public struct TelnetParser: Sendable {
         return events
     }
 
-    private mutating func appendSubnegotiation(_ byte: UInt8) {
-        if subnegotiation.count < maximumSubnegotiation {
-            subnegotiation.append(byte)
-        } else {
-            subnegotiationTooLong = true
+    /// Whether an IAC SB has been read without its IAC SE yet.
+    public var isInSubnegotiation: Bool {
+        switch state {
+        case .subnegotiationOption, .subnegotiation, .subnegotiationIAC: return true
+        case .data, .iac, .verb: return false
         }
+    }
+
+    /// Gives up on an unfinished subnegotiation (it has been open too long): what it held is
+    /// dropped and the bytes that follow are data again.
+    public mutating func abandonSubnegotiation() {
+        guard isInSubnegotiation else { return }
+        droppedSubnegotiations += 1
+        subnegotiation.removeAll()
+        state = .data
     }
 }
 

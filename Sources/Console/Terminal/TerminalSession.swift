@@ -58,6 +58,14 @@ public struct EditingContext: Sendable {
 /// edited and redraws the prompt and the buffer.
 public protocol TerminalOutput: AnyObject, Sendable {
     func write(_ text: String)
+    /// Whether the typed line stands on the screen after the prompt, echoed by this side.
+    /// False for a telnet client that refused WILL ECHO: it echoed the line itself, or (a
+    /// program) not at all.
+    var echoesInput: Bool { get }
+}
+
+extension TerminalOutput {
+    public var echoesInput: Bool { true }
 }
 
 /// One CLI session as a transport drives it. All calls for one session come from one task,
@@ -79,6 +87,14 @@ public protocol TerminalSession: AnyObject, Sendable {
     func isFinished() async -> Bool
     /// The transport went away (hang-up, idle time-out, peer closed).
     func close() async
+    /// True once the login is done: the transport then counts the connection as a session
+    /// (until then it is a connection waiting to log in, limited and timed apart).
+    func isLoggedIn() async -> Bool
+}
+
+extension TerminalSession {
+    /// A session without a login is logged in from the start.
+    public func isLoggedIn() async -> Bool { true }
 }
 
 /// Makes one session per connection; `peer` describes the remote end (`127.0.0.1:40122`, or

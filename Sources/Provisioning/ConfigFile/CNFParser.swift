@@ -39,6 +39,12 @@ public enum CNFParser {
             case .blank: break
             case .entry(let name, let value):
                 entries.append(CNFEntry(line: lineNumber, name: name, value: value))
+                if value == nil, emptyUnquoted(line) {
+                    // `line1_name:` with nothing after it: the guide's way to clear is "" or
+                    // UNPROVISIONED, so a bare colon is more likely a value left out.
+                    diagnostics.append(Diagnostic(.warning, file: file, line: lineNumber, name: name,
+                                                  "empty value: cleared (write \"\" or UNPROVISIONED to clear it on purpose)"))
+                }
             case .malformed(let name, let reason):
                 diagnostics.append(Diagnostic(.error, file: file, line: lineNumber, name: name, reason))
             }
@@ -94,6 +100,13 @@ public enum CNFParser {
         guard let v = utf8(value) else { return .malformed(name: name, reason: "value is not valid UTF-8") }
         if v.contains("\"") { return .malformed(name: name, reason: "stray '\"' in an unquoted value") }
         return .entry(name: name, value: cleared(v) ? nil : v)
+    }
+
+    /// Nothing but blanks (or a comment) after the colon.
+    static func emptyUnquoted(_ line: ArraySlice<UInt8>) -> Bool {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return false }
+        let rest = line[(colon + 1)...].drop { isSpace($0) }
+        return rest.isEmpty || rest.first == UInt8(ascii: ";")
     }
 
     /// `""` and `UNPROVISIONED` clear a parameter (GUIDE.md §2.1).

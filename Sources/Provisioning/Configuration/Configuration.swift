@@ -45,6 +45,13 @@ public struct Configuration: Sendable {
         }
     }
 
+    /// What listings show of a parameter's value: a password (any parameter whose name holds
+    /// `password`: `phone_password`, `lineN_password`) as stars once it is set ([sipcc]
+    /// show config), everything else as its .cnf text.
+    public static func displayed(_ name: String, _ value: ParameterValue) -> String {
+        name.lowercased().contains("password") && !value.isUnprovisioned ? "**********" : value.text
+    }
+
     private func exists(_ name: String, _ p: Parameter) -> Bool {
         guard p.perLine, let i = p.index(in: name) else { return true }
         return i <= model.lineCount

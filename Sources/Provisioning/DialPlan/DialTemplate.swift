@@ -299,53 +299,38 @@ public struct DialTemplate: Sendable, Equatable {
 
 /// Why `dialplan.xml` was rejected, and where (GUIDE.md §5.1: errors are logged under
 /// `LOG_CFG_PARSE_DIAL` and the file is reported as failed).
-public struct DialTemplateError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Reason: Sendable, Equatable {
-        /// The file is not well-formed XML (of the subset we read).
-        case xml(XMLSyntaxError.Reason)
-        case fileTooLarge(bytes: Int)
-        case wrongRoot(String)
-        case unknownElement(String)
-        case templateNotUpperCase(String)
-        /// Non-whitespace text directly inside `element`.
-        case unexpectedText(element: String)
-        /// A child element inside `<TEMPLATE>` or `<versionStamp>`.
-        case unexpectedContent(element: String)
-        case unknownAttribute(String)
-        case duplicateAttribute(String)
-        case missingMatch
-        case emptyMatch
-        case patternTooLong(length: Int)
-        case badTimeout(String)
-        case negativeTimeout(Int)
-        case badUser(String)
-        case badRoute(String)
-        case badTone(String)
-        case tooManyTones
-        case duplicateTone(comma: Int)
-        case badLine(String)
-        case duplicateVersionStamp
-        case versionStampTooLong(length: Int)
-    }
-
-    public var position: XMLPosition
-    public var reason: Reason
-    public var line: Int { position.line }
-    public var column: Int { position.column }
-
-    public init(position: XMLPosition, reason: Reason) {
-        self.position = position
-        self.reason = reason
-    }
-
-    public init(line: Int, column: Int, reason: Reason) {
-        self.init(position: XMLPosition(line: line, column: column), reason: reason)
-    }
-
-    public var description: String { "\(position): \(reason.text)" }
+public enum DialTemplateReason: PositionedReason {
+    /// The file is not well-formed XML (of the subset we read).
+    case xml(XMLSyntaxReason)
+    case fileTooLarge(bytes: Int)
+    case wrongRoot(String)
+    case unknownElement(String)
+    case templateNotUpperCase(String)
+    /// Non-whitespace text directly inside `element`.
+    case unexpectedText(element: String)
+    /// A child element inside `<TEMPLATE>` or `<versionStamp>`.
+    case unexpectedContent(element: String)
+    case unknownAttribute(String)
+    case duplicateAttribute(String)
+    case missingMatch
+    case emptyMatch
+    case patternTooLong(length: Int)
+    case badTimeout(String)
+    case negativeTimeout(Int)
+    case badUser(String)
+    case badRoute(String)
+    case badTone(String)
+    case tooManyTones
+    case duplicateTone(comma: Int)
+    case badLine(String)
+    case duplicateVersionStamp
+    case versionStampTooLong(length: Int)
 }
 
-extension DialTemplateError.Reason {
+/// A rejected dial plan: where in the file, and why (an XML reason wrapped in `.xml`).
+public typealias DialTemplateError = PositionedError<DialTemplateReason>
+
+extension DialTemplateReason {
     public var text: String {
         switch self {
         case .xml(let r): r.text

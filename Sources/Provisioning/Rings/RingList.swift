@@ -219,7 +219,7 @@ public struct RingListError: Error, Sendable, Equatable, CustomStringConvertible
         case unsafeFileName(String)
         case tooManyEntries
         // XML form
-        case xml(XMLSyntaxError.Reason)
+        case xml(XMLSyntaxReason)
         case unexpectedElement(String)
         case unexpectedText(element: String)
         case missingElement(String)

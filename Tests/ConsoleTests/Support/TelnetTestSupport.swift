@@ -1,5 +1,6 @@
 import TestKit
 import Console
+import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -63,6 +64,7 @@ final class FakeTerminalSession: TerminalSession {
     }
 
     func interrupt() async { state.withLock { $0.interrupts += 1 } }
+    func isLoggedIn() async -> Bool { state.withLock { $0.loggedIn } }
     func isFinished() async -> Bool { state.withLock { $0.finished } }
     func close() async { state.withLock { $0.closed = true } }
 }
@@ -157,11 +159,38 @@ final class TelnetTestClient: Sendable {
 
 enum TelnetTestServer {
     static func start(log: SessionLog, maxSessions: Int = 8, idleTimeout: TimeAmount = .seconds(30),
-                      maxBufferedOutput: Int = 256 * 1024) async throws -> (TelnetServer, SocketAddress) {
+                      maxBufferedOutput: Int = 256 * 1024, loginTimeout: TimeAmount = .seconds(30),
+                      subnegotiationTimeout: TimeAmount = .seconds(2), logger: Logger = Logger(label: "telnet-test"),
+                      factory: TerminalSessionFactory? = nil) async throws -> (TelnetServer, SocketAddress) {
         let configuration = TelnetServer.Configuration(host: "127.0.0.1", port: 0, maxSessions: maxSessions,
-                                                       idleTimeout: idleTimeout, maxBufferedOutput: maxBufferedOutput)
+                                                       loginTimeout: loginTimeout, idleTimeout: idleTimeout,
+                                                       maxBufferedOutput: maxBufferedOutput,
+                                                       subnegotiationTimeout: subnegotiationTimeout, logger: logger)
         let server = TelnetServer(group: MultiThreadedEventLoopGroup.singleton, configuration: configuration,
-                                  factory: log.factory)
+                                  factory: factory ?? log.factory)
         return (server, try await server.start())
+    }
+}
+
+/// A swift-log handler that keeps the lines, so tests can read what an operator would see.
+final class LogCapture: Sendable {
+    private let lines = Mutex<[String]>([])
+    var all: [String] { lines.withLock { $0 } }
+    func add(_ line: String) { lines.withLock { $0.append(line) } }
+
+    var logger: Logger { Logger(label: "capture") { _ in Handler(capture: self) } }
+
+    struct Handler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+                 file: String, function: String, line: UInt) {
+            capture.add("\(level): \(message)")
+        }
     }
 }

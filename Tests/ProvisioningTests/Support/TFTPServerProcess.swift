@@ -25,7 +25,7 @@ final class TFTPServerProcess: @unchecked Sendable {
 
     /// Writes `files` (world-readable: the server drops to user `tftp`) and starts the server.
     /// Fails the test when in.tftpd is not installed.
-    static func start(files: [String: [UInt8]]) async throws -> TFTPServerProcess {
+    static func start(files: [String: [UInt8]], port: Int? = nil) async throws -> TFTPServerProcess {
         try #require(
             FileManager.default.isExecutableFile(atPath: executable),
             "tftpd-hpa is not installed (\(executable) missing): run scripts/install-deps.sh test")
@@ -39,27 +39,34 @@ final class TFTPServerProcess: @unchecked Sendable {
             try fm.setAttributes([.posixPermissions: 0o644], ofItemAtPath: url.path)
         }
 
-        let port = try await freeUDPPort()
-        // posix_spawn rather than Foundation's Process: see ChildProcess.
-        let process = try ChildProcess(executable, [
-            "-L", "-a", "127.0.0.1:\(port)", "-s", directory.path, "-u", "tftp", "-B", "65464",
-        ])
-        let server = TFTPServerProcess(directory: directory, port: port, process: process)
-
-        // Ready when its socket shows up in /proc/net/udp (15-80 ms in practice).
-        let deadline = ContinuousClock.now + .seconds(5)
-        while !isBound(port: port) {
-            if let status = process.reap() {
-                server.stop()
-                throw ServerError.exited(status: status)
+        // The port was free a moment ago; if another socket took it meanwhile, in.tftpd cannot
+        // bind it and exits: start again on another port (a `port` given is tried first).
+        var candidate = port
+        for _ in 0..<5 {
+            let port: Int
+            if let candidate { port = candidate } else { port = try await freeUDPPort() }
+            candidate = nil
+            // posix_spawn rather than Foundation's Process: see ChildProcess.
+            let process = try ChildProcess(executable, [
+                "-L", "-a", "127.0.0.1:\(port)", "-s", directory.path, "-u", "tftp", "-B", "65464",
+            ])
+            let server = TFTPServerProcess(directory: directory, port: port, process: process)
+            // Ready when its own socket on the port shows up (15-80 ms in practice): a socket of
+            // another process on that port is not this server.
+            let deadline = ContinuousClock.now + .seconds(5)
+            while !Sockets.isUDPBound(port: port, byProcess: process.pid) {
+                if process.reap() != nil { break }
+                guard ContinuousClock.now < deadline else {
+                    server.stop()
+                    throw ServerError.notReady(port: port)
+                }
+                try await Task.sleep(for: .milliseconds(10))
             }
-            guard ContinuousClock.now < deadline else {
-                server.stop()
-                throw ServerError.notReady(port: port)
-            }
-            try await Task.sleep(for: .milliseconds(10))
+            if Sockets.isUDPBound(port: port, byProcess: process.pid) { return server }
+            server.stop(removingFiles: false)
         }
-        return server
+        try? FileManager.default.removeItem(at: directory)
+        throw ServerError.exited(status: -1)
     }
 
     private init(directory: URL, port: Int, process: ChildProcess) {
@@ -72,11 +79,13 @@ final class TFTPServerProcess: @unchecked Sendable {
 
     /// Stops the server by its pid (SIGTERM, then SIGKILL after 2 s), reaps it, and removes its
     /// folder.
-    func stop() {
+    func stop() { stop(removingFiles: true) }
+
+    private func stop(removingFiles: Bool) {
         guard !stopped else { return }
         stopped = true
         process.terminate(grace: .seconds(2))
-        try? FileManager.default.removeItem(at: directory)
+        if removingFiles { try? FileManager.default.removeItem(at: directory) }
     }
 
     enum ServerError: Error, CustomStringConvertible {
@@ -98,14 +107,5 @@ final class TFTPServerProcess: @unchecked Sendable {
         try await channel.close()
         guard let port else { throw ServerError.notReady(port: 0) }
         return port
-    }
-
-    /// Whether a UDP socket is bound to 127.0.0.1:`port`.
-    static func isBound(port: Int) -> Bool {
-        guard let table = try? String(contentsOfFile: "/proc/net/udp", encoding: .utf8) else { return false }
-        let local = "0100007F:" + String(format: "%04X", port)
-        return table.split(separator: "\n").dropFirst().contains { line in
-            line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first == Substring(local)
-        }
     }
 }

@@ -10,19 +10,6 @@
 // instructions other than the declaration. Well-formedness across tokens (matching end tags,
 // one root, no text outside it) is checked by `XMLTree` (XMLTree.swift).
 
-/// A place in the source: 1-based line and column. Columns count Unicode scalars, not bytes.
-public struct XMLPosition: Sendable, Hashable, CustomStringConvertible {
-    public var line: Int
-    public var column: Int
-
-    public init(line: Int, column: Int) {
-        self.line = line
-        self.column = column
-    }
-
-    public var description: String { "\(line):\(column)" }
-}
-
 public struct XMLAttribute: Sendable, Equatable {
     public var name: String
     public var value: String
@@ -45,55 +32,43 @@ public enum XMLToken: Sendable, Equatable {
     case comment(String, position: XMLPosition)
 }
 
-public struct XMLSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Reason: Sendable, Equatable {
-        /// Input ended inside `<name …` before its `>`.
-        case truncatedTag(String)
-        /// `<` not followed by a name, `/`, `!--` or `?xml`.
-        case expectedName
-        /// A character that cannot appear at this point of a tag.
-        case unexpectedCharacter(found: String, expected: String)
-        case missingWhitespaceBetweenAttributes
-        case unquotedAttributeValue(attribute: String)
-        case unterminatedAttributeValue(attribute: String)
-        case lessThanInAttributeValue(attribute: String)
-        case duplicateAttribute(String)
-        case unterminatedComment
-        case unterminatedDeclaration
-        case declarationNotAtStart
-        /// DOCTYPE, CDATA or a processing instruction.
-        case unsupportedMarkup(String)
-        /// `&name;` with an unknown name, or a `&` that does not start a reference.
-        case badEntity(String)
-        /// `&#…;` naming a code point that XML does not allow.
-        case badCharacterReference(String)
-        case controlCharacter(UInt8)
-        case invalidUTF8
-        case mismatchedEndTag(expected: String, found: String, openedAt: XMLPosition)
-        case endTagWithoutStart(String)
-        case unclosedElement(String, openedAt: XMLPosition)
-        case secondRoot(String)
-        case textOutsideRoot
-        case noRootElement
-        case nestingTooDeep(limit: Int)
-    }
-
-    public var position: XMLPosition
-    public var reason: Reason
-
-    public init(position: XMLPosition, reason: Reason) {
-        self.position = position
-        self.reason = reason
-    }
-
-    public init(line: Int, column: Int, reason: Reason) {
-        self.init(position: XMLPosition(line: line, column: column), reason: reason)
-    }
-
-    public var description: String { "\(position): \(reason.text)" }
+/// Why the XML is not well-formed (of the subset read).
+public enum XMLSyntaxReason: PositionedReason {
+    /// Input ended inside `<name …` before its `>`.
+    case truncatedTag(String)
+    /// `<` not followed by a name, `/`, `!--` or `?xml`.
+    case expectedName
+    /// A character that cannot appear at this point of a tag.
+    case unexpectedCharacter(found: String, expected: String)
+    case missingWhitespaceBetweenAttributes
+    case unquotedAttributeValue(attribute: String)
+    case unterminatedAttributeValue(attribute: String)
+    case lessThanInAttributeValue(attribute: String)
+    case duplicateAttribute(String)
+    case unterminatedComment
+    case unterminatedDeclaration
+    case declarationNotAtStart
+    /// DOCTYPE, CDATA or a processing instruction.
+    case unsupportedMarkup(String)
+    /// `&name;` with an unknown name, or a `&` that does not start a reference.
+    case badEntity(String)
+    /// `&#…;` naming a code point that XML does not allow.
+    case badCharacterReference(String)
+    case controlCharacter(UInt8)
+    case invalidUTF8
+    case mismatchedEndTag(expected: String, found: String, openedAt: XMLPosition)
+    case endTagWithoutStart(String)
+    case unclosedElement(String, openedAt: XMLPosition)
+    case secondRoot(String)
+    case textOutsideRoot
+    case noRootElement
+    case nestingTooDeep(limit: Int)
 }
 
-extension XMLSyntaxError.Reason {
+/// A tokenizer or tree error: where in the file, and why.
+public typealias XMLSyntaxError = PositionedError<XMLSyntaxReason>
+
+extension XMLSyntaxReason {
     public var text: String {
         switch self {
         case .truncatedTag(let name): "input ends inside the tag <\(name)"
