@@ -88,13 +88,19 @@ import Glibc
         driver.send("s3cret")
         await driver.read()
         #expect(driver.text.hasSuffix("SIP Phone> "), "login: \(driver.text.debugDescription)")
-        // TODO: when the `test` command lands, replay the driver's next steps here as it sends
-        // them: `test open`, `test key <digits>` (dial), `test key line<N>`, `test key soft<N>`,
-        // `test onhook`/`test offhook`, and `test close` before `exit` (~TelnetClient).
         driver.send("show version")
         await driver.read()
         #expect(driver.text.contains("Deskphone "), "show version: \(driver.text.debugDescription)")
         #expect(driver.text.hasSuffix("SIP Phone> "))
+        // The driver's steps as it sends them: `test open`, `test offhook`, `test key <digits>`,
+        // `test key soft<N>`, `test onhook`, and `test close` before `exit` (~TelnetClient).
+        for (command, answer) in [("test open", "Test mode on"), ("test offhook", ""), ("test key 2000", ""),
+                                  ("test key soft2", ""), ("test onhook", ""), ("test close", "Test mode off")] {
+            driver.send(command)
+            await driver.read()
+            #expect((answer.isEmpty || driver.text.contains(answer)) && driver.text.hasSuffix("SIP Phone> "), "\(command): \(driver.text.debugDescription)")
+            #expect(!driver.text.contains("%"), "\(command) failed: \(driver.text.debugDescription)")
+        }
         // ~TelnetClient: exit, then close; the phone closes the session.
         driver.send("exit")
         await driver.read()
