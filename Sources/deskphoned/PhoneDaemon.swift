@@ -55,7 +55,7 @@ final class PhoneDaemon: Service, Sendable {
                                     factory: cli.factory(commands: PhoneCommands.tree, phone: phone, console: false))
         await phone.onBoot { report in
             cli.update(from: report.configuration)
-            await telnet.apply(level: report.configuration.number("telnet_level") ?? 0)
+            await telnet.apply(level: ConsoleSettings(report.configuration).telnetLevel)
         }
         let report = await phone.boot()
 
@@ -143,17 +143,14 @@ final class PhoneDaemon: Service, Sendable {
 
 /// What new CLI sessions take from the configuration in force: prompt, password, telnet level.
 final class CLISettings: Sendable {
-    struct Values { var prompt = "SIP Phone"; var password = "cisco"; var telnetLevel = 0 }
-    private let values = Mutex(Values())
+    /// The table's built-in defaults until the first boot has applied the configuration.
+    private let values = Mutex(ConsoleSettings(Configuration()))
     /// Wrong passwords by address, shared by every session (the back-off spans connections).
     private let throttle = LoginThrottle()
 
     func update(from c: Configuration) {
-        values.withLock { v in
-            v.prompt = c.text("phone_prompt") ?? "SIP Phone"
-            v.password = c.text("phone_password") ?? "cisco"
-            v.telnetLevel = c.number("telnet_level") ?? 0
-        }
+        let settings = ConsoleSettings(c)
+        values.withLock { $0 = settings }
     }
 
     /// Sessions for telnet get the privilege `telnet_level` grants; the console gets all.
