@@ -13,7 +13,7 @@ final class Chrony {
     init(port: Int, directory: String) async throws {
         server = try await ChronyProcess(port: port, directory: directory)
         let probe = try UDPSocket()
-        let deadline = ContinuousClock.now + .seconds(10)   // chronyd can be slow to answer on a loaded machine
+        let deadline = ContinuousClock.now + .seconds(20)   // chronyd can be slow to answer on a loaded machine
         while ContinuousClock.now < deadline {
             let t1 = NTPTimestamp(unixNanoseconds: PhoneClock.systemRealtime())
             probe.send(SNTPPacket.request(transmit: t1).encode(), to: port)
