@@ -212,6 +212,58 @@ import Testing
         #expect(!r.output.contains("Test mode on"), "\(r.output)")
     }
 
+    @Test func aRedirectIsFollowedToItsContact() async throws {
+        let peer = try await sipp("sipp-call-redirect.xml")
+        let phone = try await Phone.start(peerPort: peer.port)
+        defer { phone.stop() }
+        try await phone.test("test offhook", "test key 1000#")
+        let connected = try await phone.waitForCall("CONNECTED")
+        #expect(connected.contains("remote desk2"), "\(connected)")
+        try await phone.test("test onhook")
+        #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "302 ACKed, new INVITE to the Contact: \(peer.log)")
+    }
+
+    @Test func redialCallsTheLastNumberAgain() async throws {
+        let peer = try await SIPpProcess.start(scenario: "sipp-dialog-uas.xml", calls: 2, timeout: .seconds(30))
+        let phone = try await Phone.start(peerPort: peer.port)
+        defer { phone.stop() }
+        try await phone.test("test offhook", "test key 1000#")
+        _ = try await phone.waitForCall("CONNECTED")
+        try await phone.test("test onhook")
+        try await waitUntil("the first call is over") { try await phone.calls().contains("No calls") }
+        let idle = try await phone.test("test show")
+        #expect(idle.contains("softkeys=[Redial] [NewCall] [CFwdAll] [more]"), "\(idle)")
+        try await phone.test("test key soft1")   // Redial
+        let again = try await phone.waitForCall("CONNECTED")
+        #expect(again.contains("remote 1000"), "\(again)")
+        try await phone.test("test onhook")
+        #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "two calls: \(peer.log)")
+    }
+
+    @Test func digitsGoInBandWhenTheFarEndOffersNoTelephoneEvent() async throws {
+        // sipp-dialog-uas answers PCMU alone; SIPp echoes the phone's RTP, so the phone hears
+        // its own in-band digit.
+        let peer = try await sipp("sipp-dialog-uas.xml", arguments: ["-rtp_echo"])
+        let phone = try await Phone.start(peerPort: peer.port, playFrequency: nil)
+        defer { phone.stop() }
+        try await phone.test("test offhook", "test key 1000#")
+        _ = try await phone.waitForCall("CONNECTED")
+        try await Task.sleep(for: .milliseconds(500))
+        try await phone.test("test key 5")
+        try await Task.sleep(for: .milliseconds(800))
+        try await phone.test("test onhook")
+        #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "\(peer.log)")
+        _ = phone.daemon.stop()
+        let heard = try WAVAudio(path: phone.record)
+        // DTMF 5 is 770 Hz + 1336 Hz (ITU-T Q.23): both strong in some 40 ms of the recording,
+        // and a digit's neighbours (1 = 697 + 1209 Hz) not.
+        let windows = stride(from: 0.0, to: heard.seconds - 0.04, by: 0.02)
+        let five = windows.contains { heard.power(at: 770, from: $0, to: $0 + 0.04) > 1e6 && heard.power(at: 1336, from: $0, to: $0 + 0.04) > 1e6 }
+        let one = windows.contains { heard.power(at: 697, from: $0, to: $0 + 0.04) > 1e6 && heard.power(at: 1209, from: $0, to: $0 + 0.04) > 1e6 }
+        #expect(five && !one, "digit 5 in band: \(five), digit 1: \(one)")
+        #expect(phone.daemon.log.contains("RTP: DTMF 5 in-band"))
+    }
+
     @Test func testCommandsNeedTestOpenAndKnowTheKeys() async throws {
         let phone = try await Phone.start(peerPort: 9)
         defer { phone.stop() }

@@ -100,3 +100,21 @@ extension WAVAudio {
         return Double(hits) / 50
     }
 }
+
+extension WAVAudio {
+    /// The power of one frequency over a stretch (Goertzel), normalised per sample: about
+    /// A²/4 for a sine of amplitude A, near 0 when the frequency is absent.
+    public func power(at frequency: Double, from: Double, to: Double) -> Double {
+        let w = window(from, to)
+        guard !w.isEmpty else { return 0 }
+        let coefficient = 2 * cos(2 * Double.pi * frequency / Double(sampleRate))
+        var s1 = 0.0, s2 = 0.0
+        for x in w {
+            let s0 = Double(x) + coefficient * s1 - s2
+            s2 = s1
+            s1 = s0
+        }
+        let power = s1 * s1 + s2 * s2 - coefficient * s1 * s2
+        return power / Double(w.count * w.count)
+    }
+}
