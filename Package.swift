@@ -154,8 +154,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // G.711, audio devices (WAV file, null), tones, frame pacing; no Foundation.
-        .target(name: "Media"),
+        // ALSA (libasound2-dev) for the sound card, speexdsp (libspeexdsp-dev) for the resampler
+        // between the device's rate and the codecs' 8 kHz (and, next, the jitter buffer and the
+        // echo canceller).
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
+        // G.711, audio devices (ALSA, WAV file, null), tones, frame pacing; no Foundation.
+        .target(name: "Media", dependencies: ["CALSA", "CSpeexDSP"]),
         // Appends tone frames to a WAV file through Media's file device until killed; the WAV
         // validity test kills it at random moments (Tests/MediaTests/WAVFileTests.swift).
         .executableTarget(

@@ -61,5 +61,5 @@ public struct Seconds: DaemonOptionValue, Sendable, Equatable {
 
 extension AudioOption: ExpressibleByArgument, DaemonOptionValue {
     public init?(argument: String) { try? self.init(parsing: argument) }
-    public static var expected: String { "null or file:PLAY.wav,RECORD.wav" }
+    public static var expected: String { "null, alsa[:DEVICE] or file:PLAY.wav,RECORD.wav" }
 }

@@ -68,13 +68,22 @@ public enum AudioOption: Sendable, Hashable, CustomStringConvertible {
     case null
     /// `file:PLAY.wav,RECORD.wav`; RECORD may be left out (`file:PLAY.wav`) to discard playback.
     case file(play: String, record: String?)
+    /// `alsa:DEVICE` (`alsa` alone: `default`): a sound card through libasound.
+    case alsa(device: String)
 
     /// Parses `null` or `file:PLAY[,RECORD]`. The split is at the last comma: PLAY's path may
     /// contain commas, RECORD's may not.
     public init(parsing text: String) throws(AudioDeviceError) {
         if text == "null" { self = .null; return }
+        if text == "alsa" { self = .alsa(device: "default"); return }
+        if text.hasPrefix("alsa:") {
+            let device = String(text.dropFirst(5))
+            guard !device.isEmpty else { throw .badOption("'\(text)': the ALSA device name is missing") }
+            self = .alsa(device: device)
+            return
+        }
         guard text.hasPrefix("file:") else {
-            throw .badOption("'\(text)': expected null or file:PLAY.wav,RECORD.wav")
+            throw .badOption("'\(text)': expected null, alsa[:DEVICE] or file:PLAY.wav,RECORD.wav")
         }
         let rest = text.dropFirst(5)
         var play = Substring(rest)
@@ -93,6 +102,7 @@ public enum AudioOption: Sendable, Hashable, CustomStringConvertible {
         case .null: "null"
         case .file(let p, let r?): "file:\(p),\(r)"
         case .file(let p, nil): "file:\(p)"
+        case .alsa(let d): "alsa:\(d)"
         }
     }
 
@@ -101,6 +111,7 @@ public enum AudioOption: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .null: NullAudioDevice()
         case .file(let play, let record): try WAVFileDevice(play: play, record: record)
+        case .alsa(let device): try ALSADevice(name: device)
         }
     }
 }

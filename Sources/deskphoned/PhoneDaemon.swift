@@ -70,9 +70,14 @@ final class PhoneDaemon: Service, Sendable {
         await phone.stop()
     }
 
-    /// The `--audio` device behind the phone's media engine; a device that cannot be opened
-    /// (a missing PLAY file) stops the start with its reason.
+    /// The `--audio` device behind the phone's media engine; a file that cannot be opened (a
+    /// missing PLAY file) stops the start with its reason, a sound card is tried at each call.
     func openAudio() async throws -> MediaEngine {
+        if case .alsa = settings.audio {
+            // A sound card is opened per call: a missing one is reported then, not fatal now.
+            log.info("audio: \(settings.audio)")
+            return await MediaEngine(openingWhenNeeded: settings.audio, host: settings.sipAddress)
+        }
         let device: any AudioDevice
         do {
             device = try settings.audio.open()

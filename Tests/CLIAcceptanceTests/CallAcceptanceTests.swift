@@ -12,7 +12,8 @@ import Testing
         let play: String
         let record: String
 
-        static func start(peerPort: Int, extra: String = "", playFrequency: Int? = 1000) async throws -> Phone {
+        static func start(peerPort: Int, extra: String = "", playFrequency: Int? = 1000,
+                          audio: String? = nil, environment: [String] = []) async throws -> Phone {
             let dir = try TestSupport.temporaryDirectory("call")
             let play = dir + "/play.wav", record = dir + "/record.wav"
             try await Sox.tone(frequency: playFrequency, seconds: 10, to: play)
@@ -23,8 +24,8 @@ import Testing
                 "SIP0011AABBCC42.cnf": "line1_name: 620\nline1_password: pw620\nphone_password: s3cret\n",
             ]
             let daemon = try await DaemonUnderTest.start(files: files, arguments: [
-                "--sip-address", "127.0.0.1", "--log-level", "debug", "--audio", "file:\(play),\(record)",
-            ])
+                "--sip-address", "127.0.0.1", "--log-level", "debug", "--audio", audio ?? "file:\(play),\(record)",
+            ], environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "TERM=vt100"] + environment)
             return Phone(daemon: daemon, sipPort: sipPort, play: play, record: record)
         }
 

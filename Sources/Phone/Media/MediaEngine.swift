@@ -13,7 +13,12 @@ import SDP
 /// clock runs only while a tone plays or a stream is active, so an idle phone does not wake.
 @PhoneLoop
 public final class MediaEngine: PhoneAudio {
-    private let device: any AudioDevice
+    private var device: (any AudioDevice)?
+    /// A sound card is opened while the clock runs (a call, a tone) and released when idle; a
+    /// card missing or busy is reported and tried again the next time (`option` names it).
+    private let option: AudioOption?
+    /// Why the sound card could not be opened the last time (`show status`).
+    public private(set) var deviceProblem: String?
     private let host: String
     private var ports: MediaPortRange?
     private var dtmfLevel = 3
@@ -29,10 +34,37 @@ public final class MediaEngine: PhoneAudio {
     /// Told about each digit received as a telephone-event (call events, `debug rtp`).
     public var onDigit: ((Character) -> Void)?
 
-    /// `host`: the address RTP binds (the SIP address; 0.0.0.0 for all).
+    /// `host`: the address RTP binds (the SIP address; 0.0.0.0 for all). `device` is open for
+    /// the phone's life (a WAV pair, null).
     public init(device: any AudioDevice, host: String) {
         self.device = device
+        self.option = nil
         self.host = host
+    }
+
+    /// A device opened only while needed: a sound card (`--audio alsa:DEVICE`).
+    public init(openingWhenNeeded option: AudioOption, host: String) {
+        self.device = nil
+        self.option = option
+        self.host = host
+    }
+
+    private func openDeviceIfNeeded() {
+        guard device == nil, let option else { return }
+        do {
+            device = try option.open()
+            if deviceProblem != nil { log.info("audio: \(option) is back") }
+            deviceProblem = nil
+        } catch {
+            deviceProblem = "\(error)"
+            log.error("audio: \(error); the call goes on without sound, the device is tried again at the next call")
+        }
+    }
+
+    private func releaseDeviceIfOpenedWhenNeeded() {
+        guard option != nil, let device else { return }
+        device.close()
+        self.device = nil
     }
 
     /// `start_media_port`…`end_media_port` and `dtmf_db_level` after a boot.
@@ -106,6 +138,7 @@ public final class MediaEngine: PhoneAudio {
 
     private func runClockIfNeeded() {
         guard needsClock, scheduled == nil else { return }
+        openDeviceIfNeeded()
         let start = ContinuousClock.now
         pacer = FramePacer(start: start)
         schedule()
@@ -129,6 +162,7 @@ public final class MediaEngine: PhoneAudio {
             schedule()
         } else {
             pacer = nil
+            releaseDeviceIfOpenedWhenNeeded()
         }
     }
 
@@ -136,7 +170,7 @@ public final class MediaEngine: PhoneAudio {
     private func frame() {
         let now = self.now
         do {
-            try device.read(into: &capture)
+            if let device { try device.read(into: &capture) } else { for i in capture.indices { capture[i] = 0 } }
         } catch {
             log.error("audio capture: \(error)")
             for i in capture.indices { capture[i] = 0 }
@@ -152,7 +186,7 @@ public final class MediaEngine: PhoneAudio {
             tone = t.finished ? nil : t
         }
         do {
-            try device.write(playback)
+            try device?.write(playback)
         } catch {
             log.error("audio playback: \(error)")
         }
@@ -168,7 +202,8 @@ public final class MediaEngine: PhoneAudio {
     public func close() {
         scheduled?.cancel()
         scheduled = nil
-        device.close()
+        device?.close()
+        device = nil
     }
 }
 
