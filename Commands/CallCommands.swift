@@ -29,6 +29,7 @@ enum CallCommands {
                     inv.print("  RTP-RxStat: \(s.rxStat)")
                     inv.print("  out of order \(s.outOfOrder)  duplicates \(s.duplicates)  discarded \(s.discarded)  "
                               + "round trip \(s.roundTripMilliseconds.map { "\($0) ms" } ?? "-")")
+                    inv.print("  jitter buffer \(s.jitterBufferMilliseconds) ms  late \(s.late)  concealed \(s.concealed)")
                     if !s.drops.isEmpty { inv.print("  dropped: \(s.drops)") }
                 }
             },

@@ -3,12 +3,14 @@
 
 public enum CallStatistics {
     /// `Dur=a,Pkt=b,Oct=c,LatePkt=d,LostPkt=e,AvgJit=f`. Dur: whole seconds from the first packet
-    /// received to `now`; LatePkt: packets out of order (the phone plays packets as they come,
-    /// so a reordered one is late); LostPkt: A.3's cumulative loss, not below zero; AvgJit: the
-    /// A.8 interarrival jitter estimate (itself a running average) in timestamp units.
-    public static func rxStat(_ s: RTPReceiveStatistics, now: Duration) -> String {
+    /// received to `now`; LatePkt: packets that came too late to be played — the jitter
+    /// buffer's count when there is one (`late`), else those out of order; LostPkt: A.3's
+    /// cumulative loss, not below zero; AvgJit: the A.8 interarrival jitter estimate (itself a
+    /// running average) in timestamp units.
+    public static func rxStat(_ s: RTPReceiveStatistics, now: Duration, late: Int? = nil) -> String {
         let duration = s.firstArrival.map { seconds(now - $0) } ?? 0
-        return "Dur=\(duration),Pkt=\(s.packets),Oct=\(s.octets),LatePkt=\(s.outOfOrder),LostPkt=\(max(0, s.lost)),AvgJit=\(s.jitter)"
+        return "Dur=\(duration),Pkt=\(s.packets),Oct=\(s.octets),LatePkt=\(late.map(UInt64.init) ?? s.outOfOrder),"
+            + "LostPkt=\(max(0, s.lost)),AvgJit=\(s.jitter)"
     }
 
     /// `Dur=g,Pkt=h,Oct=i`: Dur in whole seconds from `started` (the first packet sent) to `now`.

@@ -151,6 +151,6 @@ public struct RTPSession: Sendable {
     }
 
     /// The RTP-RxStat and RTP-TxStat header values (GUIDE §9.9).
-    public func rxStat(now: Duration) -> String { CallStatistics.rxStat(receiver.statistics, now: now) }
+    public func rxStat(now: Duration, late: Int? = nil) -> String { CallStatistics.rxStat(receiver.statistics, now: now, late: late) }
     public func txStat(now: Duration) -> String { CallStatistics.txStat(sender.statistics, started: firstSent, now: now) }
 }

@@ -43,7 +43,10 @@ public struct CallStreamStatistics: Sendable, Equatable {
     public var packetsReceived = 0
     public var octetsReceived = 0
     public var lost = 0
+    /// Packets that came too late for the jitter buffer, frames it concealed, and its delay.
     public var late = 0
+    public var concealed = 0
+    public var jitterBufferMilliseconds = 0
     public var outOfOrder = 0
     public var duplicates = 0
     public var discarded = 0

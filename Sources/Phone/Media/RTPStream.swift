@@ -25,8 +25,11 @@ final class RTPStream: CallStream {
     private var keyedDigits: [Character] = []
     private var inbandTone: ToneGenerator?
     private let dtmfLevel: Int
-    /// Decoded frames waiting to be played (a jitter buffer comes with the media engine issue).
-    private var playoutQueue: [[Int16]] = []
+    /// What arrived, in timestamp order at the playout clock (speexdsp's adaptive buffer).
+    private let jitter: JitterBuffer?
+    /// The last frame played, repeated at falling gain to conceal a missing one.
+    private var lastPlayed: [Int16] = []
+    private var concealedRun = 0
     private var encoded: [UInt8] = []
     private var decoded: [Int16] = []
     private var closed = false
@@ -39,6 +42,7 @@ final class RTPStream: CallStream {
         self.dtmfLevel = dtmfLevel
         encoded.reserveCapacity(AudioFormat.frameSamples)
         decoded.reserveCapacity(AudioFormat.frameSamples)
+        jitter = JitterBuffer(span: Int32(AudioFormat.frameSamples))
     }
 
     var isActive: Bool { session != nil && !closed }
@@ -117,7 +121,10 @@ final class RTPStream: CallStream {
             .map { "\($0.rawValue) \(s.receiver.drops[$0])" }.joined(separator: ", ")
         out.jitter = Int(r.jitter)
         out.roundTripMilliseconds = s.rtcp.roundTrip.map { Int($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) }
-        out.rxStatText = s.rxStat(now: now)
+        out.rxStatText = s.rxStat(now: now, late: jitter?.late)
+        out.late = jitter?.late ?? 0
+        out.concealed = jitter?.concealed ?? 0
+        out.jitterBufferMilliseconds = jitter?.delayMilliseconds ?? 0
         out.txStatText = s.txStat(now: now)
         return out
     }
@@ -144,10 +151,24 @@ final class RTPStream: CallStream {
         for packet in s.frame(payload, now: now) { socket.sendRTP(packet, to: remote) }
     }
 
-    /// The next frame heard from the far end, if one is waiting.
+    /// The frame heard from the far end at this 20 ms tick: the jitter buffer's, decoded; a
+    /// missing one concealed by the last frame at half the gain each time, three times at
+    /// most (60 ms), then silence.
     func playout() -> [Int16]? {
-        guard receives, !playoutQueue.isEmpty else { return nil }
-        return playoutQueue.removeFirst()
+        guard receives, let jitter else { return nil }
+        switch jitter.next() {
+        case .payload(let payload):
+            decoded.removeAll(keepingCapacity: true)
+            G711.decode(payload, law: law, into: &decoded)
+            lastPlayed = decoded
+            concealedRun = 0
+            return decoded
+        case .missing:
+            guard !lastPlayed.isEmpty, concealedRun < 3 else { return nil }
+            concealedRun += 1
+            for i in lastPlayed.indices { lastPlayed[i] /= 2 }
+            return lastPlayed
+        }
     }
 
     // MARK: the wire
@@ -164,10 +185,8 @@ final class RTPStream: CallStream {
             for incoming in s.receive(raw, from: source, arrival: now) {
                 switch incoming {
                 case .audio(let header):
-                    decoded.removeAll(keepingCapacity: true)
-                    G711.decode(UnsafeRawBufferPointer(rebasing: raw[header.payloadRange]), law: law, into: &decoded)
-                    if playoutQueue.count >= 10 { playoutQueue.removeFirst() }   // at most 200 ms behind
-                    playoutQueue.append(decoded)
+                    jitter?.put(UnsafeRawBufferPointer(rebasing: raw[header.payloadRange]), timestamp: header.timestamp,
+                                sequence: header.sequenceNumber)
                 case .digit(.began(let code, _)):
                     if let key = TelephoneEvent.key(for: code) {
                         log.debug("RTP: received DTMF \(key) (telephone-event)")

@@ -1,0 +1,82 @@
+import CSpeexDSP
+
+/// speexdsp's adaptive jitter buffer for one stream of 20 ms audio frames: packets go in as they
+/// arrive (in any order, duplicated or late), one frame comes out per 20 ms tick in timestamp
+/// order, and a frame that is not there when its turn comes is reported missing, for the owner
+/// to conceal. Packets older than the playout point are late: counted, not played.
+public final class JitterBuffer {
+    public enum Frame: Equatable {
+        /// The payload of the frame due now (still encoded).
+        case payload([UInt8])
+        /// Nothing arrived for this frame in time: conceal it.
+        case missing
+    }
+
+    private let state: OpaquePointer
+    /// Timestamp units per frame (160 at 8 kHz, 20 ms).
+    public let span: Int32
+    private var scratch = [CChar](repeating: 0, count: 2048)
+    private var started = false
+    /// Packets that came after their turn to be played had passed.
+    public private(set) var late = 0
+    /// Frames concealed because nothing was there.
+    public private(set) var concealed = 0
+    public private(set) var delivered = 0
+
+    public init?(span: Int32 = 160) {
+        guard let s = jitter_buffer_init(span) else { return nil }
+        state = s
+        self.span = span
+    }
+
+    deinit { jitter_buffer_destroy(state) }
+
+    /// A packet's payload with its RTP timestamp and sequence number.
+    public func put(_ payload: UnsafeRawBufferPointer, timestamp: UInt32, sequence: UInt16) {
+        if started, Int32(bitPattern: timestamp &- UInt32(bitPattern: jitter_buffer_get_pointer_timestamp(state))) < 0 {
+            late += 1
+            return
+        }
+        payload.withMemoryRebound(to: CChar.self) { bytes in
+            var packet = JitterBufferPacket()
+            packet.data = UnsafeMutablePointer(mutating: bytes.baseAddress)
+            packet.len = UInt32(bytes.count)
+            packet.timestamp = timestamp
+            packet.span = UInt32(span)
+            packet.sequence = sequence
+            jitter_buffer_put(state, &packet)   // the buffer keeps its own copy
+        }
+    }
+
+    /// The frame due at this 20 ms tick (and the clock moved on by one frame).
+    public func next() -> Frame {
+        defer { jitter_buffer_tick(state) }
+        var offset: Int32 = 0
+        let result: Int32 = scratch.withUnsafeMutableBufferPointer { buffer in
+            var packet = JitterBufferPacket()
+            packet.data = buffer.baseAddress
+            packet.len = UInt32(buffer.count)
+            let r = jitter_buffer_get(state, &packet, span, &offset)
+            if r == JITTER_BUFFER_OK { lastLength = Int(packet.len) }
+            return r
+        }
+        guard result == JITTER_BUFFER_OK else {
+            if started { concealed += 1 }
+            return .missing
+        }
+        started = true
+        delivered += 1
+        return .payload(scratch.prefix(lastLength).map { UInt8(bitPattern: $0) })
+    }
+    private var lastLength = 0
+
+    /// Packets waiting in the buffer: its delay is about that many frames.
+    public var waiting: Int {
+        var count: Int32 = 0
+        jitter_buffer_ctl(state, JITTER_BUFFER_GET_AVAILABLE_COUNT, &count)
+        return Int(count)
+    }
+
+    /// The buffering delay in milliseconds (packets waiting × 20 ms).
+    public var delayMilliseconds: Int { waiting * Int(span) / 8 }
+}
