@@ -54,13 +54,18 @@ import TestKit
         ("file:a.wav,b.wav", .file(play: "a.wav", record: "b.wav")),
         ("file:/tmp/x,y/a.wav,/tmp/b.wav", .file(play: "/tmp/x,y/a.wav", record: "/tmp/b.wav")),
         ("file:a.wav", .file(play: "a.wav", record: nil)),
+        ("alsa:plughw:0,0", .alsa(device: "plughw:0,0")),
     ])
     func audioOption(text: String, option: AudioOption) throws {
         #expect(try AudioOption(parsing: text) == option)
         #expect(option.description == text)
     }
 
-    @Test(arguments: ["", "alsa", "file:", "file:,b.wav", "file:a.wav,", "nul", "FILE:a,b"])
+    @Test func alsaAloneIsTheDefaultDevice() throws {
+        #expect(try AudioOption(parsing: "alsa") == .alsa(device: "default"))
+    }
+
+    @Test(arguments: ["", "alsa:", "file:", "file:,b.wav", "file:a.wav,", "nul", "FILE:a,b"])
     func badAudioOptions(text: String) {
         #expect(throws: AudioDeviceError.self) { try AudioOption(parsing: text) }
     }
