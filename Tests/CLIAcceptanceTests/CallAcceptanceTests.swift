@@ -263,6 +263,7 @@ import Testing
         let one = windows.contains { heard.power(at: 697, from: $0, to: $0 + 0.04) > 1e6 && heard.power(at: 1209, from: $0, to: $0 + 0.04) > 1e6 }
         #expect(five && !one, "digit 5 in band: \(five), digit 1: \(one)")
         #expect(phone.daemon.log.contains("RTP: DTMF 5 in-band"))
+        #expect(phone.daemon.log.contains("RTP: received DTMF 5 (in-band)"), "the echoed tone is detected as the digit")
     }
 
     @Test func testCommandsNeedTestOpenAndKnowTheKeys() async throws {

@@ -30,6 +30,8 @@ final class RTPStream: CallStream {
     /// The last frame played, repeated at falling gain to conceal a missing one.
     private var lastPlayed: [Int16] = []
     private var concealedRun = 0
+    /// Digits that arrive as tones (`dtmf_inband` both ways), reported like telephone-events.
+    private var detector = DTMFDetector()
     private var encoded: [UInt8] = []
     private var decoded: [Int16] = []
     private var closed = false
@@ -162,6 +164,10 @@ final class RTPStream: CallStream {
             G711.decode(payload, law: law, into: &decoded)
             lastPlayed = decoded
             concealedRun = 0
+            if let key = detector.process(decoded) {
+                log.debug("RTP: received DTMF \(key) (in-band)")
+                engine?.digitReceived(key)
+            }
             return decoded
         case .missing:
             guard !lastPlayed.isEmpty, concealedRun < 3 else { return nil }
