@@ -163,8 +163,13 @@ let package = Package(
             dependencies: ["Media"],
             path: "Tests/Fixtures/wav-writer"
         ),
-        // Helpers shared by the test targets: child processes, temporary folders, the daemon.
-        .target(name: "TestKit", path: "Tests/TestKit"),
+        // Helpers shared by the test targets: child processes, temporary folders, the daemon,
+        // a SIP stack on a manual clock with a recording transport.
+        .target(
+            name: "TestKit",
+            dependencies: ["SIPStack", "SIPMessage", "Scheduling", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/TestKit"
+        ),
         .testTarget(
             name: "ConsoleTests",
             dependencies: [
