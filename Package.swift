@@ -200,6 +200,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SIPMessageTests", dependencies: ["SIPMessage"]),
+        // The call layer: the call machine, soft keys, key names, and calls over a manual stack.
+        .testTarget(
+            name: "PhoneTests",
+            dependencies: [
+                "Phone", "SIPStack", "SDP", "Scheduling", "Provisioning", "SIPMessage", "TestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "PhoneClockTests",
             dependencies: [

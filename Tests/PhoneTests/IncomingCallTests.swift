@@ -1,0 +1,235 @@
+@testable import Phone
+import Scheduling
+import SDP
+import SIPMessage
+import TestKit
+import Testing
+
+// Incoming calls over a manual stack (GUIDE.md §9.3, §10.1, §10.17): 180 while ringing, 486 when
+// busy, 200 with the SDP answer retransmitted until its ACK, CANCEL, 488 and 400 before ringing,
+// BYE.
+
+@Suite @PhoneLoop struct IncomingCallTests {
+    /// An INVITE received and the stream opened for it (the 180 is out, the ringer on).
+    private func ringing() async throws -> PhoneUnderTest {
+        let phone = try PhoneUnderTest()
+        phone.stack.receive(incomingInvite())
+        #expect(await phone.settle { phone.audio.streams.count == 1 })
+        return phone
+    }
+
+    @Test func inviteWithSDPRingsAndAnswers180WithATagAndContact() async throws {
+        let phone = try await ringing()
+        let ringing = try #require(phone.responses(180, to: "INVITE").first)
+        let tag = try #require(ringing.toTag)
+        #expect(!tag.isEmpty)
+        #expect(ringing.value("Contact") == "<sip:620@127.0.0.1:5060>")
+        #expect(ringing.callIDText == "call-1@peer")
+        #expect(ringing.fromTag == "bobtag")
+        #expect(phone.audio.rings == [true])
+        #expect(phone.calls.info().map(\.state) == [.ringing])
+        #expect(phone.calls.info().first?.direction == .incoming)
+        #expect(phone.calls.info().first?.remote == "bob")
+        #expect(phone.calls.status == "From bob")
+        #expect(phone.calls.softKeys == ["Answer", "EndCall"])
+        // Nothing final yet.
+        #expect(phone.sink.sent.compactMap(\.message).allSatisfy { ($0.statusCode ?? 0) < 200 })
+    }
+
+    @Test func secondInviteWhileRingingIsBusy() async throws {
+        let phone = try await ringing()
+        phone.stack.receive(incomingInvite(branch: "z9hG4bK-in2", callID: "call-2@peer", fromTag: "carol"))
+        let busy = try #require(phone.responses(486, to: "INVITE").first)
+        #expect(busy.callIDText == "call-2@peer")
+        #expect(phone.calls.info().count == 1)
+        #expect(phone.calls.info().first?.callID == "call-1@peer")
+        #expect(phone.audio.rings == [true])
+    }
+
+    @Test func inviteForAnotherUserIsNotFound() throws {
+        let phone = try PhoneUnderTest()
+        phone.stack.receive(incomingInvite(user: "999"))
+        #expect(phone.responses(404, to: "INVITE").count == 1)
+        #expect(phone.calls.info().isEmpty)
+        #expect(phone.audio.rings.isEmpty)
+    }
+
+    @Test func offHookAnswers200WithSDPRetransmittedUntilTheACK() async throws {
+        let phone = try await ringing()
+        phone.calls.setOffHook(true)
+        #expect(await phone.settle { phone.responses(200, to: "INVITE").count == 1 })
+        let ok = try #require(phone.responses(200, to: "INVITE").first)
+        let ringingTag = phone.responses(180, to: "INVITE").first?.toTag
+        #expect(ok.toTag == ringingTag, "the 180 and the 200 carry the same To tag")
+        #expect(ok.value("Content-Type") == "application/sdp")
+        #expect(ok.value("Contact") == "<sip:620@127.0.0.1:5060>")
+        // The answer takes the offerer's first codec the phone has (PCMA, though PCMU is preferred).
+        let answer = try SDPSession(parsing: Array(ok.body))
+        let audio = try #require(answer.media.first)
+        #expect(audio.port == 40000)
+        #expect(audio.formats.first == "8")
+        #expect(ok.bodyText.contains("c=IN IP4 127.0.0.1"))
+        #expect(phone.audio.rings == [true, false])
+        #expect(phone.calls.info().map(\.state) == [.connected])
+        let stream = try #require(phone.audio.streams.first)
+        #expect(stream.applied.map(\.codec) == [.pcma])
+        #expect(stream.applied.first?.remotePort == 30000)
+        #expect(stream.applied.first?.remoteAddress == "127.0.0.1")
+
+        // T1, 2·T1, 4·T1 (T2 = 8·T1 by default): one more 200 each.
+        let t1 = phone.t1
+        phone.timers.advance(by: t1)
+        #expect(phone.responses(200, to: "INVITE").count == 2)
+        phone.timers.advance(by: t1 * 2)
+        #expect(phone.responses(200, to: "INVITE").count == 3)
+        phone.timers.advance(by: t1 * 4)
+        #expect(phone.responses(200, to: "INVITE").count == 4)
+        #expect(phone.sink.sent.compactMap(\.message).filter { $0.statusCode == 200 }.allSatisfy { $0.bodyText == ok.bodyText })
+
+        phone.stack.receive(inDialogRequest("ACK", branch: "z9hG4bK-ack1", toTag: ok.toTag, cseq: 1))
+        phone.timers.advance(by: .seconds(64))
+        #expect(phone.responses(200, to: "INVITE").count == 4, "no 200 after the ACK")
+        #expect(phone.sink.sent("BYE").isEmpty)
+        #expect(phone.calls.info().map(\.state) == [.connected])
+    }
+
+    @Test func retransmissionIntervalIsCappedAtT2() async throws {
+        let phone = try await ringing()
+        phone.calls.setOffHook(true)
+        #expect(await phone.settle { phone.responses(200, to: "INVITE").count == 1 })
+        let t1 = phone.t1, t2 = Duration.milliseconds(phone.sip.t2Milliseconds)
+        // 1, 2, 4 T1; then T2 each time.
+        phone.timers.advance(by: t1 * 7)
+        #expect(phone.responses(200, to: "INVITE").count == 4)
+        phone.timers.advance(by: t2 - .milliseconds(1))
+        #expect(phone.responses(200, to: "INVITE").count == 4)
+        phone.timers.advance(by: .milliseconds(1))
+        #expect(phone.responses(200, to: "INVITE").count == 5)
+        phone.timers.advance(by: t2)
+        #expect(phone.responses(200, to: "INVITE").count == 6)
+    }
+
+    @Test func noACKWithin64T1EndsTheCallWithABye() async throws {
+        let phone = try await ringing()
+        phone.calls.setOffHook(true)
+        #expect(await phone.settle { phone.responses(200, to: "INVITE").count == 1 })
+        phone.timers.advance(by: phone.t1 * 64 - .milliseconds(1))
+        #expect(phone.sink.sent("BYE").isEmpty)
+        // The check runs at each retransmission time: the first one at or after 64·T1 (at most
+        // T2 later) sends the BYE.
+        phone.timers.advance(by: .milliseconds(phone.sip.t2Milliseconds))
+        // One BYE (its transaction retransmits it while the far end stays silent).
+        let byes = phone.sink.sent("BYE")
+        #expect(Set(byes.compactMap(\.topBranch)).count == 1)
+        #expect(byes.first?.toTag == "bobtag")
+        #expect(byes.first?.value("CSeq") == "1 BYE")
+        #expect(phone.calls.info().isEmpty)
+        #expect(phone.audio.streams.first?.isClosed == true)
+    }
+
+    @Test func cancelWhileRinging() async throws {
+        let phone = try await ringing()
+        phone.stack.receive(incomingCancel())
+        let cancelOK = phone.responses(200, to: "CANCEL")
+        #expect(cancelOK.count == 1)
+        #expect(phone.responses(487, to: "INVITE").count == 1)
+        #expect(phone.responses(200, to: "INVITE").isEmpty)
+        #expect(phone.audio.rings == [true, false])
+        #expect(phone.calls.info().isEmpty)
+        #expect(phone.audio.streams.first?.isClosed == true)
+        // Off hook afterwards is a new outgoing call, not an answer.
+        phone.calls.setOffHook(true)
+        #expect(phone.calls.info().map(\.direction) == [.outgoing])
+        #expect(phone.responses(200, to: "INVITE").isEmpty)
+    }
+
+    /// A CANCEL that arrives before the ringing call's stream is open: the stream opened for it
+    /// afterwards must not stay open.
+    @Test func cancelBeforeTheStreamIsOpenLeavesNoStreamOpen() async throws {
+        let phone = try PhoneUnderTest()
+        phone.stack.receive(incomingInvite())
+        phone.stack.receive(incomingCancel())
+        #expect(phone.responses(487, to: "INVITE").count == 1)
+        #expect(phone.calls.info().isEmpty)
+        await phone.drain()
+        #expect(phone.audio.streams.filter { !$0.isClosed }.isEmpty)
+    }
+
+    @Test func noCommonCodecIs488WithAWarningBeforeRinging() throws {
+        let phone = try PhoneUnderTest()
+        phone.stack.receive(incomingInvite(sdp: offerSDP([18])))
+        let rejected = try #require(phone.responses(488, to: "INVITE").first)
+        let warning = try #require(rejected.value("Warning"))
+        #expect(warning.hasPrefix("305 "))
+        #expect(phone.responses(180, to: "INVITE").isEmpty)
+        #expect(phone.audio.rings.isEmpty)
+        #expect(phone.calls.info().isEmpty)
+    }
+
+    @Test func malformedSDPIs400BeforeRinging() throws {
+        let phone = try PhoneUnderTest()
+        phone.stack.receive(incomingInvite(sdp: "this is not SDP\r\n"))
+        let rejected = try #require(phone.responses(400, to: "INVITE").first)
+        #expect(rejected.value("Warning")?.hasPrefix("399 ") == true)
+        #expect(phone.responses(180, to: "INVITE").isEmpty)
+        #expect(phone.audio.rings.isEmpty)
+        #expect(phone.calls.info().isEmpty)
+    }
+
+    @Test func byeInTheDialogIsAnswered200AndEndsTheCall() async throws {
+        let phone = try await ringing()
+        phone.calls.setOffHook(true)
+        #expect(await phone.settle { phone.responses(200, to: "INVITE").count == 1 })
+        let tag = phone.responses(200, to: "INVITE").first?.toTag
+        phone.stack.receive(inDialogRequest("ACK", branch: "z9hG4bK-ack1", toTag: tag, cseq: 1))
+        phone.stack.receive(inDialogRequest("BYE", branch: "z9hG4bK-bye1", toTag: tag, cseq: 2))
+        #expect(phone.responses(200, to: "BYE").count == 1)
+        #expect(phone.calls.info().isEmpty)
+        #expect(phone.audio.streams.first?.isClosed == true)
+        // The BYE again (a retransmission) is answered by its transaction; no call comes back.
+        phone.stack.receive(inDialogRequest("BYE", branch: "z9hG4bK-bye1", toTag: tag, cseq: 2))
+        #expect(phone.calls.info().isEmpty)
+    }
+
+    @Test func byeForNoDialogIs481() async throws {
+        let phone = try await ringing()
+        phone.stack.receive(inDialogRequest("BYE", branch: "z9hG4bK-bye9", toTag: "nosuchtag", cseq: 2))
+        #expect(phone.responses(481, to: "BYE").count == 1)
+        #expect(phone.calls.info().map(\.state) == [.ringing])
+    }
+
+    @Test func endCallWhileRingingRejects486() async throws {
+        let phone = try await ringing()
+        try phone.press("soft2")   // Answer, EndCall
+        #expect(phone.responses(486, to: "INVITE").count == 1)
+        #expect(phone.audio.rings == [true, false])
+        #expect(phone.calls.info().isEmpty)
+        #expect(phone.audio.streams.first?.isClosed == true)
+    }
+
+    @Test func answerSoftKeyAnswers() async throws {
+        let phone = try await ringing()
+        try phone.press("soft1")
+        #expect(await phone.settle { phone.responses(200, to: "INVITE").count == 1 })
+        #expect(phone.calls.info().map(\.state) == [.connected])
+        #expect(phone.calls.softKeys == ["Hold", "EndCall", "Transfer", "more"])
+    }
+
+    @Test func hangingUpAnAnsweredCallSendsBye() async throws {
+        let phone = try await ringing()
+        phone.calls.setOffHook(true)
+        #expect(await phone.settle { phone.responses(200, to: "INVITE").count == 1 })
+        let tag = phone.responses(200, to: "INVITE").first?.toTag
+        phone.stack.receive(inDialogRequest("ACK", branch: "z9hG4bK-ack1", toTag: tag, cseq: 1))
+        try phone.press("5")
+        #expect(phone.audio.streams.first?.digits == ["5"])
+        phone.calls.setOffHook(false)
+        let bye = try #require(phone.sink.sent("BYE").first)
+        #expect(bye.requestURIText == "sip:bob@127.0.0.1:5070")
+        #expect(bye.fromTag == tag)
+        #expect(bye.toTag == "bobtag")
+        #expect(bye.callIDText == "call-1@peer")
+        #expect(phone.calls.info().isEmpty)
+        #expect(phone.audio.streams.first?.isClosed == true)
+    }
+}
