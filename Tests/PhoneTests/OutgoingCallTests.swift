@@ -190,6 +190,30 @@ import Testing
         #expect(phone.sink.sent("CANCEL").first?.topBranch == invite.topBranch)
     }
 
+    /// RFC 3261 §15, CallSession.abandoned: a 200 that crosses the CANCEL is ACKed and the call
+    /// BYEd at once.
+    @Test func answerCrossingTheCancelIsAckedAndByed() async throws {
+        let (phone, invite) = try await dialled()
+        phone.stack.receive(peerResponse(to: invite, 180))
+        phone.calls.setOffHook(false)
+        #expect(phone.sink.sent("CANCEL").count == 1)
+        phone.stack.receive(peerResponse(to: invite, 200, sdp: answerSDP(0)))
+        await phone.drain()
+        let ack = try #require(phone.sink.sent("ACK").first)
+        #expect(ack.toTag == "calleetag")
+        #expect(ack.value("CSeq") == "1 ACK")
+        let bye = try #require(phone.sink.sent("BYE").first)
+        #expect(bye.toTag == "calleetag")
+        #expect(bye.value("CSeq") == "2 BYE")
+        #expect(phone.calls.info().isEmpty)
+        // Nothing is left of the dialog once the transactions are over: a request in it is
+        // 481, not silence.
+        phone.timers.advance(by: phone.t1 * 64 + .seconds(10))
+        phone.stack.receive(inDialogRequest("INFO", branch: "z9hG4bK-info1", callID: invite.callIDText ?? "",
+                                            fromTag: "calleetag", toTag: invite.fromTag, cseq: 5))
+        #expect(phone.responses(481, to: "INFO").count == 1)
+    }
+
     @Test(arguments: [(486, "Busy Here"), (600, "Busy Everywhere"), (603, "Decline")])
     func busyPlaysBusyUntilOnHook(status: Int, reason: String) async throws {
         let (phone, invite) = try await dialled()
