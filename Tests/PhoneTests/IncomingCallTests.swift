@@ -233,3 +233,66 @@ import Testing
         #expect(phone.audio.streams.first?.isClosed == true)
     }
 }
+
+@Suite @PhoneLoop struct IncomingCallMoreTests {
+    /// Off hook at once, before the stream the answer needs is open: the 200 goes when it is.
+    @Test func answeredBeforeTheStreamIsOpen() async throws {
+        let phone = try PhoneUnderTest()
+        phone.stack.receive(incomingInvite())
+        phone.calls.setOffHook(true)
+        #expect(await phone.settle { phone.responses(200, to: "INVITE").count == 1 })
+        let ok = try #require(phone.responses(200, to: "INVITE").first)
+        #expect(ok.bodyText.contains("m=audio 40000 RTP/AVP 8 101"))
+        #expect(phone.audio.streams.count == 1)
+        #expect(phone.audio.streams.first?.applied.map(\.codec) == [.pcma])
+    }
+
+    /// An INVITE without SDP: the offer goes in the 200, the answer comes in the ACK.
+    @Test func inviteWithoutSDPIsOfferedInThe200AndAnsweredInTheACK() async throws {
+        let phone = try PhoneUnderTest()
+        phone.stack.receive(incomingInvite(sdp: nil))
+        #expect(phone.responses(180, to: "INVITE").count == 1)
+        #expect(await phone.settle { phone.audio.streams.count == 1 })
+        phone.calls.setOffHook(true)
+        #expect(await phone.settle { phone.responses(200, to: "INVITE").count == 1 })
+        let ok = try #require(phone.responses(200, to: "INVITE").first)
+        #expect(ok.bodyText.contains("m=audio 40000 RTP/AVP 0 8 101"))
+        let stream = try #require(phone.audio.streams.first)
+        #expect(stream.applied.isEmpty)
+        phone.stack.receive(inDialogRequest("ACK", branch: "z9hG4bK-ack1", toTag: ok.toTag, cseq: 1, body: answerSDP(8)))
+        #expect(stream.applied.map(\.codec) == [.pcma])
+        phone.timers.advance(by: .seconds(10))
+        #expect(phone.responses(200, to: "INVITE").count == 1, "the ACK stopped the retransmissions")
+    }
+
+    /// A re-INVITE putting the call on hold (sendonly) is answered recvonly and the stream told.
+    @Test func holdReInviteIsAnsweredRecvonly() async throws {
+        let phone = try PhoneUnderTest()
+        phone.stack.receive(incomingInvite())
+        phone.calls.setOffHook(true)
+        #expect(await phone.settle { phone.responses(200, to: "INVITE").count == 1 })
+        let tag = phone.responses(200, to: "INVITE").first?.toTag
+        phone.stack.receive(inDialogRequest("ACK", branch: "z9hG4bK-ack1", toTag: tag, cseq: 1))
+        let hold = offerSDP([8, 0, 101]).replacingSendrecv(with: "sendonly").replacingVersion(1001)
+        phone.stack.receive(inDialogRequest("INVITE", branch: "z9hG4bK-hold1", toTag: tag, cseq: 2, body: hold))
+        let ok = try #require(phone.responses(200, to: "INVITE").last)
+        #expect(ok.value("CSeq") == "2 INVITE")
+        #expect(ok.bodyText.contains("a=recvonly"))
+        let stream = try #require(phone.audio.streams.first)
+        #expect(stream.applied.last?.direction == .recvonly)
+        #expect(stream.applied.last?.remoteHold == true)
+        #expect(phone.calls.info().map(\.state) == [.connected])
+    }
+}
+
+extension String {
+    func replacingSendrecv(with direction: String) -> String {
+        split(separator: "\r\n", omittingEmptySubsequences: false)
+            .map { $0 == "a=sendrecv" ? "a=\(direction)" : String($0) }.joined(separator: "\r\n")
+    }
+
+    func replacingVersion(_ version: Int) -> String {
+        split(separator: "\r\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("o=") ? "o=bob 1000 \(version) IN IP4 127.0.0.1" : String($0) }.joined(separator: "\r\n")
+    }
+}

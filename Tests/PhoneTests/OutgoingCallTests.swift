@@ -282,3 +282,17 @@ import Testing
         #expect(again.callIDText != invite.callIDText)
     }
 }
+
+@Suite @PhoneLoop struct OutgoingCallTimeoutTests {
+    /// No response at all: timer B (64·T1) fails the call with 408 and reorder.
+    @Test func noResponseTimesOutWithReorder() async throws {
+        let phone = try PhoneUnderTest()
+        try phone.press("2123#")
+        #expect(await phone.settle { !phone.sink.sent("INVITE").isEmpty })
+        phone.timers.advance(by: phone.t1 * 64)
+        await phone.drain()
+        #expect(phone.audio.lastTone == .some(.reorder))
+        #expect(phone.calls.status == "408 Request Timeout")
+        #expect(phone.calls.info().map(\.state) == [.released])
+    }
+}
