@@ -265,6 +265,20 @@ import Testing
         #expect(phone.responses(200, to: "INVITE").count == 1, "the ACK stopped the retransmissions")
     }
 
+    /// Answered with the Answer soft key (the speaker): on hook afterwards ends the call.
+    @Test func answerSoftKeyThenOnHookHangsUp() async throws {
+        let phone = try PhoneUnderTest()
+        phone.stack.receive(incomingInvite())
+        try phone.press("soft1")
+        #expect(await phone.settle { phone.responses(200, to: "INVITE").count == 1 })
+        let tag = phone.responses(200, to: "INVITE").first?.toTag
+        phone.stack.receive(inDialogRequest("ACK", branch: "z9hG4bK-ack1", toTag: tag, cseq: 1))
+        #expect(phone.calls.offHook)
+        phone.calls.setOffHook(false)
+        #expect(phone.sink.sent("BYE").count == 1)
+        #expect(phone.calls.info().isEmpty)
+    }
+
     /// A re-INVITE putting the call on hold (sendonly) is answered recvonly and the stream told.
     @Test func holdReInviteIsAnsweredRecvonly() async throws {
         let phone = try PhoneUnderTest()

@@ -112,7 +112,10 @@ public final class PhoneCalls {
             offHook = false
         case .backspace: current?.backspace()
         case .dial: current?.dialKey()
-        case .answer: current?.answer()
+        case .answer:
+            // Answered on the speaker: off hook, so that on hook (or the speaker key) ends it.
+            offHook = true
+            current?.answer()
         default: break
         }
     }
