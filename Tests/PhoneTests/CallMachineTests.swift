@@ -343,6 +343,15 @@ func proceeding(_ number: String = "2001") -> CallMachine {
         #expect(m.answer() == [])
     }
 
+    /// The CANCEL can still come after Answer when the 200 has not gone yet (its stream was
+    /// being opened): the call ends.
+    @Test func remoteCancelAfterAnswerEnds() {
+        var (m, _) = CallMachine.incoming(from: "bob", plan: noPlan)
+        _ = m.answer()
+        #expect(m.signal(.remoteCancel) == [.tone(nil), .status("Call ended"), .ended])
+        #expect(m.state == .released)
+    }
+
     @Test func keysWhileRingingDoNothing() {
         var (m, _) = CallMachine.incoming(from: "bob", plan: noPlan)
         #expect(m.digit("1") == [])
