@@ -310,3 +310,52 @@ extension String {
             .map { $0.hasPrefix("o=") ? "o=bob 1000 \(version) IN IP4 127.0.0.1" : String($0) }.joined(separator: "\r\n")
     }
 }
+
+/// Calls that end while their stream is still being opened (`PhoneAudio.openStream` is async).
+@Suite @PhoneLoop struct StreamRaceTests {
+    /// Off hook before the stream is open, then the caller CANCELs before the 200 could go:
+    /// 487, and the call is over (not left connected without a dialog).
+    @Test func cancelAfterAnsweringButBeforeThe200() async throws {
+        let phone = try PhoneUnderTest()
+        phone.audio.suspendOpens = true
+        phone.stack.receive(incomingInvite())
+        #expect(await phone.settle { phone.audio.pendingOpens == 1 })
+        phone.calls.setOffHook(true)
+        #expect(phone.responses(200, to: "INVITE").isEmpty)
+        phone.stack.receive(incomingCancel())
+        #expect(phone.responses(487, to: "INVITE").count == 1)
+        #expect(phone.calls.info().isEmpty)
+        phone.audio.releaseOpens()
+        await phone.drain()
+        #expect(phone.responses(200, to: "INVITE").isEmpty)
+        #expect(phone.calls.info().isEmpty)
+        #expect(phone.audio.streams.filter { !$0.isClosed }.isEmpty, "the stream opened for the ended call is closed")
+    }
+
+    /// CANCEL while ringing, before the stream is open: the stream that arrives later is closed.
+    @Test func cancelWhileTheStreamIsBeingOpened() async throws {
+        let phone = try PhoneUnderTest()
+        phone.audio.suspendOpens = true
+        phone.stack.receive(incomingInvite())
+        #expect(await phone.settle { phone.audio.pendingOpens == 1 })
+        phone.stack.receive(incomingCancel())
+        #expect(phone.calls.info().isEmpty)
+        phone.audio.releaseOpens()
+        await phone.drain()
+        #expect(phone.audio.streams.count == 1)
+        #expect(phone.audio.streams.filter { !$0.isClosed }.isEmpty, "the stream opened for the ended call is closed")
+    }
+
+    /// On hook while the outgoing call's stream is being opened: no INVITE, the stream closed.
+    @Test func hangUpWhileTheOutgoingStreamIsBeingOpened() async throws {
+        let phone = try PhoneUnderTest()
+        phone.audio.suspendOpens = true
+        try phone.press("2123#")
+        #expect(await phone.settle { phone.audio.pendingOpens == 1 })
+        phone.calls.setOffHook(false)
+        phone.audio.releaseOpens()
+        await phone.drain()
+        #expect(phone.sink.sent("INVITE").isEmpty)
+        #expect(phone.audio.streams.filter { !$0.isClosed }.isEmpty)
+    }
+}

@@ -15,7 +15,19 @@ final class FakeAudio: PhoneAudio {
     func play(_ tone: CallMachine.CallTone?) { tones.append(tone) }
     func ring(_ on: Bool) { rings.append(on) }
 
+    /// When set, `openStream` waits until `releaseOpens()` (a socket still being bound).
+    var suspendOpens = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    var pendingOpens: Int { waiting.count }
+
+    func releaseOpens() {
+        let w = waiting
+        waiting = []
+        for c in w { c.resume() }
+    }
+
     func openStream() async throws -> any CallStream {
+        if suspendOpens { await withCheckedContinuation { waiting.append($0) } }
         let s = FakeStream(local: LocalMediaAddress(address: "127.0.0.1", port: UInt16(40000 + 2 * streams.count)))
         streams.append(s)
         return s
