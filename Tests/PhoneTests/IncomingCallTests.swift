@@ -359,3 +359,28 @@ extension String {
         #expect(phone.audio.streams.filter { !$0.isClosed }.isEmpty)
     }
 }
+
+/// Retransmitted INVITEs (RFC 3261 §17.2.1, RFC 6026 §7.1): absorbed, never a second call or a 486.
+@Suite @PhoneLoop struct InviteRetransmissionTests {
+    @Test func whileRingingThe180IsRepeated() async throws {
+        let phone = try PhoneUnderTest()
+        phone.stack.receive(incomingInvite())
+        #expect(await phone.settle { phone.audio.streams.count == 1 })
+        phone.stack.receive(incomingInvite())
+        #expect(phone.responses(486, to: "INVITE").isEmpty)
+        #expect(phone.responses(180, to: "INVITE").count == 2)
+        #expect(phone.calls.info().count == 1)
+        #expect(phone.audio.rings == [true])
+    }
+
+    @Test func afterThe200BeforeTheACK() async throws {
+        let phone = try PhoneUnderTest()
+        phone.stack.receive(incomingInvite())
+        #expect(await phone.settle { phone.audio.streams.count == 1 })
+        phone.calls.setOffHook(true)
+        #expect(await phone.settle { phone.responses(200, to: "INVITE").count == 1 })
+        phone.stack.receive(incomingInvite())
+        #expect(phone.responses(486, to: "INVITE").isEmpty)
+        #expect(phone.calls.info().map(\.state) == [.connected])
+    }
+}
