@@ -115,9 +115,9 @@ import Testing
         #expect(await phone.settle { phone.responses(200, to: "INVITE").count == 1 })
         phone.timers.advance(by: phone.t1 * 64 - .milliseconds(1))
         #expect(phone.sink.sent("BYE").isEmpty)
-        // The check runs at each retransmission time: the first one at or after 64·T1 (at most
-        // T2 later) sends the BYE.
-        phone.timers.advance(by: .milliseconds(phone.sip.t2Milliseconds))
+        // 200s at 0, then T1, 2·T1, 4·T1, then every T2 (8·T1): 0.5 1.5 3.5 7.5 … 31.5 s.
+        #expect(phone.responses(200, to: "INVITE").count == 11)
+        phone.timers.advance(by: .milliseconds(1))
         // One BYE (its transaction retransmits it while the far end stays silent).
         let byes = phone.sink.sent("BYE")
         #expect(Set(byes.compactMap(\.topBranch)).count == 1)
