@@ -106,6 +106,18 @@ func proceeding(_ number: String = "2001") -> CallMachine {
         #expect(m.digit("3") == [.tone(nil), .cancelDigitTimer, .armDigitTimer(seconds: 10), .status("3")])
     }
 
+    /// `#` is the Dial key, not part of the number (GUIDE.md §5.2): `#` alone dials nothing
+    /// (a Request-URI `sip:#@…` is not even a valid URI, RFC 3261 §25.1).
+    @Test func poundAloneDialsNothing() {
+        var (m, _) = CallMachine.offHook(plan: noPlan)
+        #expect(m.digit("#") == [.tone(nil), .cancelDigitTimer, .armDigitTimer(seconds: 10), .status("#")])
+        #expect(m.digitTimerFired() == [.cancelDigitTimer, .tone(.reorder), .status("Unknown number")])
+        #expect(m.state == .released)
+        var (k, _) = CallMachine.offHook(plan: noPlan)
+        _ = k.digit("#")
+        #expect(k.dialKey() == [.cancelDigitTimer, .tone(.reorder), .status("Unknown number")])
+    }
+
     @Test func redialGoesStraightToTheInvite() {
         let step = DialStep(.dial, number: "2001")
         let (m, actions) = CallMachine.dialing(step, plan: noPlan)
