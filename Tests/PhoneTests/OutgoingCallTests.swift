@@ -43,6 +43,9 @@ import Testing
         #expect(invite.value("CSeq") == "1 INVITE")
         #expect(invite.value("Max-Forwards") == "70")
         #expect(invite.topBranch?.hasPrefix("z9hG4bK") == true)
+        #expect(invite.value("Expires") == "180", "timer_invite_expires")
+        #expect(invite.value("Allow")?.contains("INVITE") == true)
+        #expect(invite.value("User-Agent") == "Deskphone")
         let destination = try #require(phone.sink.sent.first { $0.message?.method == "INVITE" }?.destination)
         #expect(destination == (try SocketAddress(ipAddress: "127.0.0.1", port: 5070)))
 
@@ -294,5 +297,22 @@ import Testing
         #expect(phone.audio.lastTone == .some(.reorder))
         #expect(phone.calls.status == "408 Request Timeout")
         #expect(phone.calls.info().map(\.state) == [.released])
+    }
+}
+
+@Suite @PhoneLoop struct OutgoingCallIdentityTests {
+    @Test func displayNameInFrom() async throws {
+        let phone = try PhoneUnderTest(extra: "line1_displayname: \"Front Desk\"\n")
+        try phone.press("2123#")
+        #expect(await phone.settle { !phone.sink.sent("INVITE").isEmpty })
+        #expect(phone.sink.sent("INVITE").first?.value("From")?.hasPrefix("\"Front Desk\" <sip:620@127.0.0.1>;tag=") == true)
+    }
+
+    @Test func redialWithNothingDialledDoesNothing() throws {
+        let phone = try PhoneUnderTest()
+        try phone.press("soft1")
+        #expect(phone.calls.info().isEmpty)
+        #expect(!phone.calls.offHook)
+        #expect(phone.audio.tones.isEmpty)
     }
 }
