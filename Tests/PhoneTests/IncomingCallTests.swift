@@ -384,3 +384,30 @@ extension String {
         #expect(phone.calls.info().map(\.state) == [.connected])
     }
 }
+
+/// GUIDE.md §9.3 (100 Trying "generated: yes, on incoming INVITE" ✔), §10.1 (INVITE · 100 · 180),
+/// §10.17 (INVITE · 100 · 486).
+@Suite @PhoneLoop struct TryingTests {
+    private func statuses(_ phone: PhoneUnderTest, callID: String) -> [Int] {
+        phone.sink.sent.compactMap(\.message).filter { $0.callIDText == callID }.compactMap(\.statusCode)
+    }
+
+    @Test func hundredTryingThenRinging() async throws {
+        let phone = try PhoneUnderTest()
+        phone.stack.receive(incomingInvite())
+        #expect(statuses(phone, callID: "call-1@peer") == [100, 180])
+    }
+
+    @Test func hundredTryingThenBusy() async throws {
+        let phone = try PhoneUnderTest()
+        phone.stack.receive(incomingInvite())
+        phone.stack.receive(incomingInvite(branch: "z9hG4bK-in2", callID: "call-2@peer", fromTag: "carol"))
+        #expect(statuses(phone, callID: "call-2@peer") == [100, 486])
+    }
+
+    @Test func hundredTryingThenNotAcceptable() throws {
+        let phone = try PhoneUnderTest()
+        phone.stack.receive(incomingInvite(sdp: offerSDP([18])))
+        #expect(statuses(phone, callID: "call-1@peer") == [100, 488])
+    }
+}
