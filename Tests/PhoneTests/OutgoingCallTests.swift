@@ -217,6 +217,18 @@ import Testing
         #expect(phone.responses(481, to: "INFO").count == 1)
     }
 
+    /// On hook before any response, then a 200 straight away: no CANCEL could go (§9.1), the
+    /// 200 is ACKed and the call BYEd.
+    @Test func answerAfterHangingUpBeforeAnyResponseIsAckedAndByed() async throws {
+        let (phone, invite) = try await dialled()
+        phone.calls.setOffHook(false)
+        phone.stack.receive(peerResponse(to: invite, 200, sdp: answerSDP(0)))
+        #expect(phone.sink.sent("CANCEL").isEmpty)
+        #expect(phone.sink.sent("ACK").count == 1)
+        #expect(phone.sink.sent("BYE").count == 1)
+        #expect(phone.calls.info().isEmpty)
+    }
+
     @Test(arguments: [(486, "Busy Here"), (600, "Busy Everywhere"), (603, "Decline")])
     func busyPlaysBusyUntilOnHook(status: Int, reason: String) async throws {
         let (phone, invite) = try await dialled()
