@@ -168,8 +168,13 @@ let package = Package(
             dependencies: ["Media"],
             path: "Tests/Fixtures/wav-writer"
         ),
-        // Helpers shared by the test targets: child processes, temporary folders, the daemon.
-        .target(name: "TestKit", path: "Tests/TestKit"),
+        // Helpers shared by the test targets: child processes, temporary folders, the daemon,
+        // a SIP stack on a manual clock with a recording transport.
+        .target(
+            name: "TestKit",
+            dependencies: ["SIPStack", "SIPMessage", "Scheduling", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/TestKit"
+        ),
         .testTarget(
             name: "ConsoleTests",
             dependencies: [
@@ -201,6 +206,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SIPMessageTests", dependencies: ["SIPMessage"]),
+        // The call layer: the call machine, soft keys, key names, and calls over a manual stack.
+        .testTarget(
+            name: "PhoneTests",
+            dependencies: [
+                "Phone", "SIPStack", "SDP", "Scheduling", "Provisioning", "SIPMessage", "TestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "PhoneClockTests",
             dependencies: [

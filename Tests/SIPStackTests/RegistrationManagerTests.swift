@@ -2,6 +2,7 @@ import NIOCore
 import Scheduling
 import SIPMessage
 @testable import SIPStack
+import TestKit
 import Testing
 
 /// The registrations over the endpoint under a manual clock: REGISTERs as sent, digest

@@ -170,7 +170,10 @@ public struct CallMachine: Sendable {
             // 486, 600 and 603 are busy (GUIDE.md §9.3); every other failure is reorder.
             let busy = status == 486 || status == 600 || status == 603
             return [.tone(busy ? .busy : .reorder)] + show(busy ? "Busy" : "\(status) \(reason)")
-        case (.remoteHangUp, .connected), (.remoteHangUp, .earlyMedia), (.remoteHangUp, .ringback), (.remoteHangUp, .proceeding):
+        // A CANCEL after the user answered but before the 200 went (the stream was still being
+        // opened): the INVITE got its 487, the call is over.
+        case (.remoteHangUp, .connected), (.remoteHangUp, .earlyMedia), (.remoteHangUp, .ringback), (.remoteHangUp, .proceeding),
+             (.remoteCancel, .connected):
             state = .released
             return [.tone(nil)] + show("Call ended") + [.ended]
         case (.remoteCancel, .ringing), (.remoteHangUp, .ringing):

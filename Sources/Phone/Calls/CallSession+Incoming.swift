@@ -97,7 +97,10 @@ extension CallSession {
     }
 
     private func retransmit(_ ok: SIPMessageBuilder, request: ServerRequest, interval: Duration, started: Duration) {
-        answerRetransmission = context.timers.schedule(after: interval) { [weak self] in
+        // Never past 64·T1: the last wait is cut short so the call ends at 64·T1, not at the
+        // next retransmission after it.
+        let left = context.transactionTimers.transactionTimeout - (context.timers.now - started)
+        answerRetransmission = context.timers.schedule(after: min(interval, left)) { [weak self] in
             guard let self, self.incoming === request else { return }
             if self.context.timers.now - started >= self.context.transactionTimers.transactionTimeout {
                 self.log.warning("call \(self.id): no ACK for the 200 within 64·T1: ending the call")

@@ -54,8 +54,10 @@ extension CallSession {
                 self.invite = try? SIPMessage(parsing: bytes)
                 self.inviteBranch = request.branch
                 self.inviteDestination = (destination, target.transport)
-                self.context.endpoint.request(bytes, branch: request.branch, to: destination, over: target.transport) { [weak self] in
-                    self?.inviteEvent($0, uri: uri, hop: hop)
+                // The transaction holds the call until it ends: a 2xx that crosses the user's
+                // CANCEL still finds it, to be ACKed and BYEd (RFC 3261 §9.1, §15).
+                self.context.endpoint.request(bytes, branch: request.branch, to: destination, over: target.transport) {
+                    self.inviteEvent($0, uri: uri, hop: hop)
                 }
             }
         }
@@ -137,6 +139,8 @@ extension CallSession {
         }
         if abandoned {
             sendBye()
+            // The call already finished: its dialog has nothing left to take.
+            context.endpoint.removeHandler(dialog: d.id)
             return
         }
         connectedAt = context.timers.now

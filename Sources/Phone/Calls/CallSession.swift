@@ -47,6 +47,8 @@ final class CallSession {
     var answerWhenReady = false
     var answerRetransmission: TimerHandle?
     var digitTimer: TimerHandle?
+    /// `finish()` ran: a stream that arrives after it is closed at once.
+    private(set) var finished = false
 
     let log = Logger.category(.cc)
     let lsmLog = Logger.category(.lsm)
@@ -128,6 +130,7 @@ final class CallSession {
 
     /// Stream closed, handlers removed, timers stopped; the owner forgets the call.
     func finish() {
+        finished = true
         digitTimer?.cancel()
         answerRetransmission?.cancel()
         stream?.close()
@@ -144,6 +147,7 @@ final class CallSession {
         if let stream { return stream }
         do {
             let s = try await context.audio.openStream()
+            if finished { s.close(); return nil }         // the call ended meanwhile
             if let stream { s.close(); return stream }   // opened meanwhile
             stream = s
             if offerAnswer == nil { offerAnswer = context.offerAnswer(local: s.local) }

@@ -46,7 +46,9 @@ public struct DialPlanning: Sendable {
             if digits.hasSuffix("#"), digits.count > 1 { return DialStep(.dial, number: String(digits.dropLast())) }
             return DialStep(.collect(timeout: interDigitTimeout), number: digits)
         }, timedOut: { digits in
-            DialStep(digits.isEmpty ? .noMatch : .dial, number: digits)
+            // `#` is the Dial key, never part of the number (a lone `#` dials nothing).
+            let number = digits.hasSuffix("#") ? String(digits.dropLast()) : digits
+            return DialStep(number.isEmpty ? .noMatch : .dial, number: number)
         })
     }
 }

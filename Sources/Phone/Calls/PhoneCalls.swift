@@ -112,7 +112,10 @@ public final class PhoneCalls {
             offHook = false
         case .backspace: current?.backspace()
         case .dial: current?.dialKey()
-        case .answer: current?.answer()
+        case .answer:
+            // Answered on the speaker: off hook, so that on hook (or the speaker key) ends it.
+            offHook = true
+            current?.answer()
         default: break
         }
     }
@@ -158,6 +161,8 @@ public final class PhoneCalls {
     // MARK: incoming
 
     private func incoming(_ request: ServerRequest) {
+        // GUIDE.md §9.3, §10.1, §10.17: every new INVITE gets 100 Trying first.
+        request.respond(code: 100, reason: "Trying")
         let user = request.headers.requestURI?.user ?? (try? request.message.to())?.uri.user
         guard let line = context.accounts.first(where: { $0.value.user == user })?.key else {
             return request.respond(code: 404, reason: "Not Found")
