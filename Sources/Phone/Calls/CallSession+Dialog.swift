@@ -19,6 +19,7 @@ extension CallSession {
         case "ACK":
             answerRetransmission?.cancel()
             answerRetransmission = nil
+            defer { byeHeldForAck() }
             // The answer to an offer the phone put in its 200.
             if !request.message.body.isEmpty, var oa = offerAnswer, oa.pendingOffer != nil,
                let sdp = try? SDPSession(parsing: request.message.body), let negotiated = try? oa.accept(answer: sdp) {

@@ -105,6 +105,7 @@ extension CallSession {
             if self.context.timers.now - started >= self.context.transactionTimers.transactionTimeout {
                 self.log.warning("call \(self.id): no ACK for the 200 within 64·T1: ending the call")
                 self.answerRetransmission = nil
+                if self.byeAfterAck { return self.byeHeldForAck() }
                 self.sendBye()
                 self.signal(.remoteHangUp)
                 return

@@ -45,6 +45,8 @@ final class CallSession {
     /// The SDP answer ready for the 200, and what it negotiated.
     var pendingAnswer: ([UInt8], NegotiatedMedia)?
     var answerWhenReady = false
+    /// The user hung up before the ACK of the phone's 200 arrived: BYE once it does.
+    var byeAfterAck = false
     var answerRetransmission: TimerHandle?
     var digitTimer: TimerHandle?
     /// `finish()` ran: a stream that arrives after it is closed at once.
@@ -132,12 +134,28 @@ final class CallSession {
     func finish() {
         finished = true
         digitTimer?.cancel()
-        answerRetransmission?.cancel()
-        stream?.close()
-        if let dialog { context.endpoint.removeHandler(dialog: dialog.id) }
+        if byeAfterAck, let dialog {
+            // RFC 3261 §15: no BYE before the ACK of our 2xx. The call lingers, held by its
+            // dialog's handler, its 200 still retransmitted, until the ACK (or 64·T1) comes.
+            context.endpoint.handle(dialog: dialog.id) { request in self.inDialog(request) }
+        } else {
+            answerRetransmission?.cancel()
+            stream?.close()
+            if let dialog { context.endpoint.removeHandler(dialog: dialog.id) }
+        }
         let done = ended
         ended = nil
         done?(self)
+    }
+
+    /// The BYE held back for the ACK goes now (the ACK came, or 64·T1 passed without it).
+    func byeHeldForAck() {
+        guard byeAfterAck else { return }
+        byeAfterAck = false
+        answerRetransmission?.cancel()
+        answerRetransmission = nil
+        sendBye()
+        if finished, let dialog { context.endpoint.removeHandler(dialog: dialog.id) }
     }
 
     // MARK: shared SIP pieces
@@ -200,6 +218,10 @@ final class CallSession {
     /// answered: a far end still sending would otherwise meet a closed port (ICMP) and end
     /// the call on its own before the BYE arrives.
     func sendBye() {
+        if incoming != nil, answerRetransmission != nil {
+            byeAfterAck = true   // our 200 is not ACKed yet: the BYE waits for it (§15)
+            return
+        }
         guard var d = dialog, let bye = try? d.bye() else { return }
         dialog = d
         let headers = statisticsHeaders
