@@ -68,6 +68,11 @@ public struct DaemonArguments: ParsableArguments {
                                + "the handset is written to RECORD; 8 kHz 16-bit mono).", valueName: "device"))
     public var audio: AudioOption?
 
+    @Option(name: .customLong("echo-canceller"),
+            help: ArgumentHelp("speexdsp's echo canceller and noise suppression on a sound card's microphone (on by default).",
+                               valueName: "on|off"))
+    public var echoCanceller: OnOff?
+
     @Option(name: .customLong("config"),
             help: ArgumentHelp("Daemon config file (\(DaemonArguments.defaultConfigFile) by default, where a missing file is no error; a file named here must exist).",
                                valueName: "file"))
@@ -105,7 +110,8 @@ public struct DaemonArguments: ParsableArguments {
             telnet: (listen?.host ?? "127.0.0.1", listen?.port ?? 2323),
             console: .init(console ?? file["console"]?.value ?? "auto"), consoleSpeed: speed?.baud ?? DaemonSettings.defaultConsoleSpeed,
             sipAddress: sipAddress ?? file["sip-address"]?.value ?? DaemonSettings.defaultSIPAddress,
-            telnetIdleTimeout: idle.value, audio: try audio ?? fromFile("audio") ?? .null)
+            telnetIdleTimeout: idle.value, audio: try audio ?? fromFile("audio") ?? .null,
+            echoCanceller: (try echoCanceller ?? fromFile("echo-canceller") ?? .on).isOn)
         if s.tftp != nil && s.provision != nil {
             throw ValidationError("--tftp and --provision exclude each other")
         }

@@ -23,10 +23,13 @@ public struct DaemonSettings: Sendable {
     public var telnetIdleTimeout: Int
     /// `--audio`: the phone's handset and microphone.
     public var audio: AudioOption
+    /// `--echo-canceller`: on a sound card, the microphone's echo of the speaker is cancelled.
+    public var echoCanceller: Bool
 
     public init(flash: String, tftp: String?, provision: String?, mac: String?, model: PhoneModel, logLevel: Logger.Level,
                 telnet: (host: String, port: Int), console: ConsoleChoice, consoleSpeed: Int, sipAddress: String,
-                telnetIdleTimeout: Int = DaemonSettings.defaultTelnetIdleTimeout, audio: AudioOption = .null) {
+                telnetIdleTimeout: Int = DaemonSettings.defaultTelnetIdleTimeout, audio: AudioOption = .null,
+                echoCanceller: Bool = true) {
         self.flash = flash
         self.tftp = tftp
         self.provision = provision
@@ -39,6 +42,7 @@ public struct DaemonSettings: Sendable {
         self.sipAddress = sipAddress
         self.telnetIdleTimeout = telnetIdleTimeout
         self.audio = audio
+        self.echoCanceller = echoCanceller
     }
 
     public enum ConsoleChoice: Equatable, Sendable {
@@ -60,7 +64,7 @@ public struct DaemonSettings: Sendable {
 
     /// The keys a daemon config file may set: the long option names.
     public static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "console", "console-speed",
-                                  "sip-address", "telnet-idle-timeout", "audio"]
+                                  "sip-address", "telnet-idle-timeout", "audio", "echo-canceller"]
     public static let defaultSIPAddress = "0.0.0.0"
     public static let defaultAudio = "null"
     public static let defaultFlash = "flash"

@@ -63,3 +63,10 @@ extension AudioOption: ExpressibleByArgument, DaemonOptionValue {
     public init?(argument: String) { try? self.init(parsing: argument) }
     public static var expected: String { "null, alsa[:DEVICE] or file:PLAY.wav,RECORD.wav" }
 }
+
+/// `on` or `off`.
+public enum OnOff: String, Sendable, CaseIterable, ExpressibleByArgument, DaemonOptionValue {
+    case on, off
+    public static var expected: String { "on or off" }
+    public var isOn: Bool { self == .on }
+}

@@ -76,7 +76,8 @@ final class PhoneDaemon: Service, Sendable {
         if case .alsa = settings.audio {
             // A sound card is opened per call: a missing one is reported then, not fatal now.
             log.info("audio: \(settings.audio)")
-            return await MediaEngine(openingWhenNeeded: settings.audio, host: settings.sipAddress)
+            return await MediaEngine(openingWhenNeeded: settings.audio, host: settings.sipAddress,
+                                     echoCancellation: settings.echoCanceller)
         }
         let device: any AudioDevice
         do {

@@ -266,6 +266,26 @@ import Testing
         #expect(phone.daemon.log.contains("RTP: received DTMF 5 (in-band)"), "the echoed tone is detected as the digit")
     }
 
+    @Test func muteSendsSilenceNotNothing() async throws {
+        let peer = try await sipp("sipp-dialog-uas.xml", arguments: ["-rtp_echo"])
+        let phone = try await Phone.start(peerPort: peer.port)
+        defer { phone.stop() }
+        try await phone.test("test offhook", "test key 1000#")
+        _ = try await phone.waitForCall("CONNECTED")
+        try await Task.sleep(for: .seconds(1))
+        try await phone.test("test key mute")
+        let before = sent(try await phone.calls())
+        try await Task.sleep(for: .seconds(1.5))
+        let after = sent(try await phone.calls())
+        try await phone.test("test onhook")
+        #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "\(peer.log)")
+        #expect(after - before > 50, "packets still go while muted: \(before) -> \(after)")
+        _ = phone.daemon.stop()
+        let heard = try WAVAudio(path: phone.record)
+        let kHz = heard.seconds(near: 1000)
+        #expect(kHz > 0.7 && kHz < 1.4, "the 1 kHz echoed back only until mute: \(kHz) s")
+    }
+
     @Test func testCommandsNeedTestOpenAndKnowTheKeys() async throws {
         let phone = try await Phone.start(peerPort: 9)
         defer { phone.stop() }

@@ -143,3 +143,19 @@ import Testing
         #expect(phone.audio.configured?.ports == 20000...20100)
     }
 }
+
+@Suite @PhoneLoop struct MuteAndVolumeTests {
+    @Test func muteTogglesAndVolumeMovesInThreeDecibelStepsWithinTwelve() throws {
+        let phone = try PhoneUnderTest()
+        try phone.press("mute")
+        #expect(phone.audio.muted)
+        try phone.press("mute")
+        #expect(!phone.audio.muted)
+        for _ in 0..<6 { try phone.press("volup") }
+        #expect(phone.audio.gain == 12)
+        try phone.press("voldn")
+        #expect(phone.audio.gain == 9)
+        for _ in 0..<10 { try phone.press("voldn") }
+        #expect(phone.audio.gain == -12)
+    }
+}

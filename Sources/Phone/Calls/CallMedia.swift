@@ -15,6 +15,11 @@ public protocol PhoneAudio: AnyObject {
     func configure(ports: ClosedRange<Int>, dtmfLevel: Int)
     /// Flushes and releases the device (shutdown).
     func close()
+    /// `mute`: the microphone is replaced by silence (comfort silence, not silence suppression:
+    /// packets still go).
+    var muted: Bool { get set }
+    /// `volup` / `voldn`: the handset's playback gain in dB (GUIDE.md §11.1), -12…+12 in 3 dB steps.
+    var gain: Int { get set }
 }
 
 /// One call's RTP stream.

@@ -95,6 +95,12 @@ public final class PhoneCalls {
             }
         case .speaker, .headset:
             setOffHook(!offHook)
+        case .mute:
+            context.audio.muted.toggle()
+            log.info("mute \(context.audio.muted ? "on" : "off")")
+        case .volumeUp, .volumeDown:
+            context.audio.gain = min(12, max(-12, context.audio.gain + (key == .volumeUp ? 3 : -3)))
+            log.info("handset volume \(context.audio.gain) dB")
         default:
             break
         }

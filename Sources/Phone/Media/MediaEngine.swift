@@ -1,4 +1,7 @@
 import Diagnostics
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Media
 import NIOCore
@@ -33,6 +36,15 @@ public final class MediaEngine: PhoneAudio {
     private let log = Logger.category(.rtp)
     /// Told about each digit received as a telephone-event (call events, `debug rtp`).
     public var onDigit: ((Character) -> Void)?
+    public var muted = false
+    public var gain = 0 {
+        didSet { gainFactor = pow(10, Double(gain) / 20) }
+    }
+    private var gainFactor = 1.0
+    /// speexdsp's echo canceller on a sound card's microphone (`--echo-canceller`), fed with
+    /// what the card played the frame before.
+    private let cancelsEcho: Bool
+    private var canceller: EchoCanceller?
 
     /// `host`: the address RTP binds (the SIP address; 0.0.0.0 for all). `device` is open for
     /// the phone's life (a WAV pair, null).
@@ -40,19 +52,23 @@ public final class MediaEngine: PhoneAudio {
         self.device = device
         self.option = nil
         self.host = host
+        self.cancelsEcho = false
     }
 
-    /// A device opened only while needed: a sound card (`--audio alsa:DEVICE`).
-    public init(openingWhenNeeded option: AudioOption, host: String) {
+    /// A device opened only while needed: a sound card (`--audio alsa:DEVICE`), its echo
+    /// cancelled when `echoCancellation` is on.
+    public init(openingWhenNeeded option: AudioOption, host: String, echoCancellation: Bool) {
         self.device = nil
         self.option = option
         self.host = host
+        self.cancelsEcho = echoCancellation
     }
 
     private func openDeviceIfNeeded() {
         guard device == nil, let option else { return }
         do {
             device = try option.open()
+            if cancelsEcho { canceller = EchoCanceller() }
             if deviceProblem != nil { log.info("audio: \(option) is back") }
             deviceProblem = nil
         } catch {
@@ -65,6 +81,7 @@ public final class MediaEngine: PhoneAudio {
         guard option != nil, let device else { return }
         device.close()
         self.device = nil
+        canceller = nil
     }
 
     /// `start_media_port`…`end_media_port` and `dtmf_db_level` after a boot.
@@ -175,10 +192,15 @@ public final class MediaEngine: PhoneAudio {
             log.error("audio capture: \(error)")
             for i in capture.indices { capture[i] = 0 }
         }
+        if let canceller { capture = canceller.process(captured: capture, played: playback) }
+        if muted { for i in capture.indices { capture[i] = 0 } }
         for stream in streams where stream.isActive { stream.produce(capture, now: now) }
         for i in playback.indices { playback[i] = 0 }
         for stream in streams {
             if let heard = stream.playout() { mix(heard, into: &playback) }
+        }
+        if gain != 0 {
+            for i in playback.indices { playback[i] = Int16(clamping: Int(Double(playback[i]) * gainFactor)) }
         }
         if var t = tone {
             t.fill(&toneFrame)

@@ -8,6 +8,8 @@ import SDP
 final class FakeAudio: PhoneAudio {
     private(set) var tones: [CallMachine.CallTone?] = []
     private(set) var rings: [Bool] = []
+    var muted = false
+    var gain = 0
     private(set) var streams: [FakeStream] = []
     private(set) var configured: (ports: ClosedRange<Int>, dtmfLevel: Int)?
     private(set) var closed = false
