@@ -65,6 +65,7 @@ enum ShowCommands {
         where config[name]?.isUnprovisioned == true {
             lines.append("  W350 unprovisioned \(name)")
         }
+        if let calls = phone.calls { lines.append("Audio: \(await calls.audioStatus)") }
         lines.append("Uptime: \(Self.format(phone.uptime()))")
         return lines
     }

@@ -59,6 +59,8 @@ import Testing
         #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "\(peer.log)")
         #expect(phone.daemon.log.contains("audio: alsa:nosuchcard: cannot open"), "\(phone.daemon.log.suffix(3000))")
         #expect(phone.daemon.log.contains("the device is tried again at the next call"))
+        let status = try await phone.daemon.cli(["show status"], password: "s3cret").output
+        #expect(status.contains("Audio: alsa:nosuchcard: alsa:nosuchcard: cannot open"), "\(status)")
         #expect(phone.daemon.process.reap() == nil, "the phone keeps running")
     }
 }

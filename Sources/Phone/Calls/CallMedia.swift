@@ -20,6 +20,8 @@ public protocol PhoneAudio: AnyObject {
     var muted: Bool { get set }
     /// `volup` / `voldn`: the handset's playback gain in dB (GUIDE.md §11.1), -12…+12 in 3 dB steps.
     var gain: Int { get set }
+    /// The device and its trouble, for `show status` (`alsa:default, 2 xruns recovered`).
+    var status: String { get }
 }
 
 /// One call's RTP stream.

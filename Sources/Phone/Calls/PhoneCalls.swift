@@ -190,6 +190,7 @@ public final class PhoneCalls {
     // MARK: what the phone shows
 
     public var softKeys: [String] { SoftKey.keys(for: current?.state).map(\.rawValue) }
+    public var audioStatus: String { context.audio.status }
     public var status: String { current?.machine.statusLine ?? "" }
 
     public func info() -> [CallInfo] {

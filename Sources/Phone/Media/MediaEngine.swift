@@ -79,6 +79,7 @@ public final class MediaEngine: PhoneAudio {
 
     private func releaseDeviceIfOpenedWhenNeeded() {
         guard option != nil, let device else { return }
+        xruns += (device as? ALSADevice)?.xruns ?? 0
         device.close()
         self.device = nil
         canceller = nil
@@ -93,6 +94,17 @@ public final class MediaEngine: PhoneAudio {
     }
 
     var now: Duration { ContinuousClock.now - origin }
+
+    public var status: String {
+        let name = option.map { "\($0)" } ?? (device.map { "\(type(of: $0))" } ?? "none")
+        if let deviceProblem { return "\(name): \(deviceProblem) (tried again at the next call)" }
+        let total = xruns + ((device as? ALSADevice)?.xruns ?? 0)
+        let open = device == nil ? "closed until needed" : "open"
+        return "\(name), \(open)" + (muted ? ", muted" : "") + (total > 0 ? ", \(total) xruns recovered" : "")
+    }
+
+    /// xruns of the sound card's earlier openings.
+    private var xruns = 0
 
     // MARK: PhoneAudio
 

@@ -10,6 +10,7 @@ final class FakeAudio: PhoneAudio {
     private(set) var rings: [Bool] = []
     var muted = false
     var gain = 0
+    var status: String { "fake" }
     private(set) var streams: [FakeStream] = []
     private(set) var configured: (ports: ClosedRange<Int>, dtmfLevel: Int)?
     private(set) var closed = false
