@@ -63,8 +63,8 @@ public struct DaemonArguments: ParsableArguments {
             help: ArgumentHelp("Local address SIP binds to (port: voip_control_port); 0.0.0.0 by default.", valueName: "addr"))
     public var sipAddress: String?
 
-    @Option(help: ArgumentHelp("Audio device: 'null' (by default); 'alsa:DEVICE' (a sound card through ALSA, opened for each "
-                               + "call, at its own rate); or 'file:PLAY.wav,RECORD.wav' (the microphone reads PLAY in a loop, "
+    @Option(help: ArgumentHelp("Audio device: 'null' (by default); 'alsa:HANDSET[,SPEAKER]' (a sound card through ALSA, "
+                               + "opened for each call, at its own rate; the speaker's own device after the comma); or 'file:PLAY.wav,RECORD.wav' (the microphone reads PLAY in a loop, "
                                + "the handset is written to RECORD; 8 kHz 16-bit mono).", valueName: "device"))
     public var audio: AudioOption?
 

@@ -68,8 +68,9 @@ public enum AudioOption: Sendable, Hashable, CustomStringConvertible {
     case null
     /// `file:PLAY.wav,RECORD.wav`; RECORD may be left out (`file:PLAY.wav`) to discard playback.
     case file(play: String, record: String?)
-    /// `alsa:DEVICE` (`alsa` alone: `default`): a sound card through libasound.
-    case alsa(device: String)
+    /// `alsa:HANDSET[,SPEAKER]` (`alsa` alone: `default`): a sound card through libasound,
+    /// with another device for the speaker (and the echo canceller) when one is named.
+    case alsa(device: String, speaker: String? = nil)
 
     /// Parses `null` or `file:PLAY[,RECORD]`. The split is at the last comma: PLAY's path may
     /// contain commas, RECORD's may not.
@@ -77,9 +78,20 @@ public enum AudioOption: Sendable, Hashable, CustomStringConvertible {
         if text == "null" { self = .null; return }
         if text == "alsa" { self = .alsa(device: "default"); return }
         if text.hasPrefix("alsa:") {
-            let device = String(text.dropFirst(5))
+            let names = Substring(text.dropFirst(5))
+            // ALSA names hold commas themselves (`hw:0,0`): the speaker's name starts after a
+            // comma followed by a letter (`hw:0,0,hw:1,0`, `default,speaker`).
+            var split: Substring.Index?
+            var i = names.startIndex
+            while i < names.endIndex {
+                let next = names.index(after: i)
+                if names[i] == ",", next < names.endIndex, names[next].isLetter { split = i }
+                i = next
+            }
+            let device = split.map { String(names[..<$0]) } ?? String(names)
+            let speaker = split.map { String(names[names.index(after: $0)...]) }
             guard !device.isEmpty else { throw .badOption("'\(text)': the ALSA device name is missing") }
-            self = .alsa(device: device)
+            self = .alsa(device: device, speaker: speaker)
             return
         }
         guard text.hasPrefix("file:") else {
@@ -102,16 +114,23 @@ public enum AudioOption: Sendable, Hashable, CustomStringConvertible {
         case .null: "null"
         case .file(let p, let r?): "file:\(p),\(r)"
         case .file(let p, nil): "file:\(p)"
-        case .alsa(let d): "alsa:\(d)"
+        case .alsa(let d, nil): "alsa:\(d)"
+        case .alsa(let d, let speaker?): "alsa:\(d),\(speaker)"
         }
     }
 
-    /// Opens the device the option names.
+    /// The option for the speaker: a sound card's speaker device when it has one, else itself.
+    public var speaker: AudioOption {
+        if case .alsa(_, let speaker?) = self { return .alsa(device: speaker) }
+        return self
+    }
+
+    /// Opens the device the option names (a sound card's handset device).
     public func open() throws(AudioDeviceError) -> any AudioDevice {
         switch self {
         case .null: NullAudioDevice()
         case .file(let play, let record): try WAVFileDevice(play: play, record: record)
-        case .alsa(let device): try ALSADevice(name: device)
+        case .alsa(let device, _): try ALSADevice(name: device)
         }
     }
 }

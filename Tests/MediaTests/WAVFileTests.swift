@@ -55,6 +55,8 @@ import TestKit
         ("file:/tmp/x,y/a.wav,/tmp/b.wav", .file(play: "/tmp/x,y/a.wav", record: "/tmp/b.wav")),
         ("file:a.wav", .file(play: "a.wav", record: nil)),
         ("alsa:plughw:0,0", .alsa(device: "plughw:0,0")),
+        ("alsa:hw:0,0,hw:1,0", .alsa(device: "hw:0,0", speaker: "hw:1,0")),
+        ("alsa:handset,speaker", .alsa(device: "handset", speaker: "speaker")),
     ])
     func audioOption(text: String, option: AudioOption) throws {
         #expect(try AudioOption(parsing: text) == option)

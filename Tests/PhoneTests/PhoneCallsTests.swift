@@ -159,3 +159,26 @@ import Testing
         #expect(phone.audio.gain == -12)
     }
 }
+
+@Suite @PhoneLoop struct AudioPathTests {
+    @Test func theSpeakerKeyGoesOffHookOnTheSpeakerAndBackOnHook() throws {
+        let phone = try PhoneUnderTest()
+        try phone.press("spkr")
+        #expect(phone.audio.path == .speaker && phone.calls.offHook)
+        #expect(phone.calls.info().first?.state == .offHook)
+        try phone.press("spkr")
+        #expect(!phone.calls.offHook && phone.calls.info().isEmpty)
+    }
+
+    @Test func aCallMovesBetweenHandsetSpeakerAndHeadsetWithoutEnding() throws {
+        let phone = try PhoneUnderTest()
+        phone.calls.setOffHook(true)
+        #expect(phone.audio.path == .handset)
+        try phone.press("spkr")
+        #expect(phone.audio.path == .speaker && phone.calls.info().count == 1, "the dialling call goes on")
+        try phone.press("headset")
+        #expect(phone.audio.path == .headset && phone.calls.info().count == 1)
+        phone.calls.setOffHook(true)   // the handset lifted takes it back
+        #expect(phone.audio.path == .handset && phone.calls.info().count == 1)
+    }
+}

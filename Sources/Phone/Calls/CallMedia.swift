@@ -22,7 +22,12 @@ public protocol PhoneAudio: AnyObject {
     var gain: Int { get set }
     /// The device and its trouble, for `show status` (`alsa:default, 2 xruns recovered`).
     var status: String { get }
+    /// Where the call is heard: the handset, the speaker (its own device and the echo
+    /// canceller, when the sound card has them) or the headset.
+    var path: AudioPath { get set }
 }
+
+public enum AudioPath: String, Sendable { case handset, speaker, headset }
 
 /// One call's RTP stream.
 @PhoneLoop

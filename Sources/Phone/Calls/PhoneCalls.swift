@@ -63,6 +63,7 @@ public final class PhoneCalls {
 
     public func setOffHook(_ value: Bool) {
         notify(.key(value ? "offhook" : "onhook"))
+        if value { context.audio.path = .handset }   // the handset lifted takes the call
         guard value != offHook else { return }
         offHook = value
         if value {
@@ -93,8 +94,10 @@ public final class PhoneCalls {
                 offHook = true
                 startCall(line: n)
             }
-        case .speaker, .headset:
-            setOffHook(!offHook)
+        case .speaker:
+            press(path: .speaker)
+        case .headset:
+            press(path: .headset)
         case .mute:
             context.audio.muted.toggle()
             log.info("mute \(context.audio.muted ? "on" : "off")")
@@ -105,6 +108,23 @@ public final class PhoneCalls {
             break
         }
         publish()
+    }
+
+    /// The speaker or headset key: off hook on that path when idle, the call moved to it when
+    /// it is on another, and hung up when it is already there.
+    private func press(path: AudioPath) {
+        guard offHook, current != nil else {
+            context.audio.path = path
+            offHook = true
+            if let ringing = calls.first(where: { $0.state == .ringing }) { ringing.answer() } else if current == nil { startCall() }
+            return
+        }
+        if context.audio.path == path {
+            current?.hangUp()
+            offHook = false
+        } else {
+            context.audio.path = path
+        }
     }
 
     private func softKey(_ n: Int) {

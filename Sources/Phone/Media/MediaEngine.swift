@@ -37,6 +37,14 @@ public final class MediaEngine: PhoneAudio {
     /// Told about each digit received as a telephone-event (call events, `debug rtp`).
     public var onDigit: ((Character) -> Void)?
     public var muted = false
+    public var path: AudioPath = .handset {
+        didSet {
+            guard path != oldValue, option != nil, device != nil else { return }
+            // The call moves to the other device (and the echo canceller with the speaker).
+            releaseDeviceIfOpenedWhenNeeded()
+            openDeviceIfNeeded()
+        }
+    }
     public var gain = 0 {
         didSet { gainFactor = pow(10, Double(gain) / 20) }
     }
@@ -65,10 +73,11 @@ public final class MediaEngine: PhoneAudio {
     }
 
     private func openDeviceIfNeeded() {
-        guard device == nil, let option else { return }
+        guard device == nil, let base = option else { return }
+        let option = path == .speaker ? base.speaker : base
         do {
             device = try option.open()
-            if cancelsEcho { canceller = EchoCanceller() }
+            if cancelsEcho, path == .speaker { canceller = EchoCanceller() }
             if deviceProblem != nil { log.info("audio: \(option) is back") }
             deviceProblem = nil
         } catch {

@@ -11,6 +11,7 @@ final class FakeAudio: PhoneAudio {
     var muted = false
     var gain = 0
     var status: String { "fake" }
+    var path: AudioPath = .handset
     private(set) var streams: [FakeStream] = []
     private(set) var configured: (ports: ClosedRange<Int>, dtmfLevel: Int)?
     private(set) var closed = false
