@@ -1,5 +1,6 @@
 import Phone
 import Provisioning
+import TestKit
 import Testing
 
 // The call machine under its own API (GUIDE.md §5.4, §9.3, §10.1, §10.17, §11.3): events in,
@@ -7,21 +8,7 @@ import Testing
 // `.armDigitTimer(seconds:)` and fires it with `digitTimerFired()`.
 
 /// GUIDE.md §5.6, verbatim.
-let guidePlanText = """
-    <DIALTEMPLATE>
-      <!-- emergency -->
-      <TEMPLATE MATCH="911" Timeout="0" User="Phone" Route="Emergency"/>
-      <!-- 4-digit extensions -->
-      <TEMPLATE MATCH="2..." Timeout="0"/>
-      <!-- outside line: 9, second dial tone, then 7 or 10 digits -->
-      <TEMPLATE MATCH="9,......." Timeout="3" User="Phone" Rewrite="1408......." Tone="Bellcore-Outside"/>
-      <TEMPLATE MATCH="9,1.........." Timeout="0" User="Phone" Rewrite="1.........."/>
-      <!-- international: wait 5 s after last digit -->
-      <TEMPLATE MATCH="9011*" Timeout="5" User="Phone" Rewrite="011%1"/>
-      <!-- anything else -->
-      <TEMPLATE MATCH="*" Timeout="5"/>
-    </DIALTEMPLATE>
-    """
+let guidePlanText = GuideExamples.dialPlan
 
 func guidePlan() throws -> DialPlanning {
     DialPlanning(template: try DialTemplate.parse(Array(guidePlanText.utf8)), line: 1)

@@ -1,3 +1,4 @@
+import TestKit
 import Testing
 import Provisioning
 
@@ -5,21 +6,7 @@ import Provisioning
 // its effect examples, result), §5.6 (the example plan, digit by digit).
 
 /// GUIDE.md §5.6, verbatim.
-private let guidePlan = """
-    <DIALTEMPLATE>
-      <!-- emergency -->
-      <TEMPLATE MATCH="911" Timeout="0" User="Phone" Route="Emergency"/>
-      <!-- 4-digit extensions -->
-      <TEMPLATE MATCH="2..." Timeout="0"/>
-      <!-- outside line: 9, second dial tone, then 7 or 10 digits -->
-      <TEMPLATE MATCH="9,......." Timeout="3" User="Phone" Rewrite="1408......." Tone="Bellcore-Outside"/>
-      <TEMPLATE MATCH="9,1.........." Timeout="0" User="Phone" Rewrite="1.........."/>
-      <!-- international: wait 5 s after last digit -->
-      <TEMPLATE MATCH="9011*" Timeout="5" User="Phone" Rewrite="011%1"/>
-      <!-- anything else -->
-      <TEMPLATE MATCH="*" Timeout="5"/>
-    </DIALTEMPLATE>
-    """
+private let guidePlan = GuideExamples.dialPlan
 
 private func matcher(_ rules: [DialRule], line: Int = 1, poundDialsNow: Bool = true) -> DialPlanMatcher {
     DialPlanMatcher(template: DialTemplate(rules: rules), line: line, poundDialsNow: poundDialsNow)
