@@ -39,11 +39,9 @@ struct InviteRequest {
         m.add("CSeq", "\(cseq) INVITE")
         m.add("Contact", "<sip:\(account.user)@\(contact.host):\(contact.port)\(transport == .tcp ? ";transport=tcp" : "")>")
         m.add("Expires", String(expires))
-        if let challenge,
-           let answer = DigestAuthentication.answer(challenge, username: account.authName, password: account.password,
-                                                    method: "INVITE", uri: requestURI,
-                                                    cnonce: DigestAuthentication.makeClientNonce(), nonceCount: 1) {
-            m.add(isProxyChallenge ? "Proxy-Authorization" : "Authorization", answer.headerValue)
+        if let challenge {
+            m.addCredentials(answering: challenge, proxy: isProxyChallenge, username: account.authName, password: account.password,
+                             method: "INVITE", uri: requestURI)
         }
         m.add("Allow", allow)
         m.add("User-Agent", userAgent)

@@ -33,3 +33,14 @@ extension Substring {
         return s
     }
 }
+
+extension SIPMessageBuilder {
+    /// Authorization (401) or Proxy-Authorization (407) answering `challenge` for this request's
+    /// `method` and Request-URI `uri` (RFC 3261 §22.2, §22.3), with a fresh client nonce.
+    public mutating func addCredentials(answering challenge: DigestAuthentication.Challenge, proxy: Bool, username: String,
+                                        password: String, method: String, uri: String) {
+        guard let answer = DigestAuthentication.answer(challenge, username: username, password: password, method: method, uri: uri,
+                                                       cnonce: DigestAuthentication.makeClientNonce(), nonceCount: 1) else { return }
+        add(proxy ? "Proxy-Authorization" : "Authorization", answer.headerValue)
+    }
+}

@@ -62,11 +62,9 @@ public struct RegisterRequest: Sendable {
         m.add("CSeq", "\(cseq) REGISTER")
         m.add("Contact", "<sip:\(account.user)@\(contact.host):\(contact.port)\(userParam)\(transportParam)>")
         m.add("Expires", String(expires))
-        if let challenge,
-           let answer = DigestAuthentication.answer(challenge, username: account.authName, password: account.password,
-                                                    method: "REGISTER", uri: requestURI,
-                                                    cnonce: DigestAuthentication.makeClientNonce(), nonceCount: 1) {
-            m.add(isProxyChallenge ? "Proxy-Authorization" : "Authorization", answer.headerValue)
+        if let challenge {
+            m.addCredentials(answering: challenge, proxy: isProxyChallenge, username: account.authName, password: account.password,
+                             method: "REGISTER", uri: requestURI)
         }
         m.add("User-Agent", userAgent)
         m.add("Content-Length", "0")
