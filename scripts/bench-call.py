@@ -300,6 +300,7 @@ def measured_call(phone: Phone, baresip: Baresip, work: str, seconds: int, label
         print(f"   memory {name:10}: VmRSS {a['VmRSS']} -> {b['VmRSS']} kB ({b['VmRSS'] - a['VmRSS']:+d} kB), "
               f"RssAnon {a['RssAnon']} -> {b['RssAnon']} kB ({b['RssAnon'] - a['RssAnon']:+d} kB) per active call; "
               f"threads {a['Threads']} -> {b['Threads']}")
+    print(f"   (baresip's aufile loads its whole source WAV, {(seconds + 20) * 16} kB, at the start of each call)")
 
     streams = rtp_streams(read_pcap(pcap))
     phone_streams = {k: v for k, v in streams.items() if PHONE_MEDIA[0] <= k[1] <= PHONE_MEDIA[1]}
