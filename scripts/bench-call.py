@@ -16,8 +16,10 @@ Measured in the same run, for both sides:
 Then (extra, skipped with --no-busy-cli) the same call again while 7 telnet sessions run
 `show network` back to back (deskphone cli --repeat; the phone's limit is 8 sessions and the
 `test` commands need one), during the idle window too, so the difference is still the call's.
+With --null-audio the phone runs `--audio null` instead of the WAV pair (its file device does two
+pwrites per 20 ms frame for RECORD; baresip's aubridge player writes nothing).
 Exits non-zero when the call did not connect or a side sent no RTP.
-Usage: bench-call.py BIN_DIR [SECONDS] [--no-busy-cli]"""
+Usage: bench-call.py BIN_DIR [SECONDS] [--no-busy-cli] [--null-audio]"""
 import json
 import os
 import re
@@ -121,7 +123,7 @@ class Baresip:
 class Phone:
     """A release deskphoned with line 1 (620) registering at the registrar, file audio, telnet on."""
 
-    def __init__(self, bindir: str, work: str, registrar: int, play: str, record: str, log_level: str = "info"):
+    def __init__(self, bindir: str, work: str, registrar: int, audio: str, log_level: str = "info"):
         self.bindir = bindir
         prov = work + "/tftpboot"
         os.makedirs(prov)
@@ -136,7 +138,7 @@ class Phone:
         self.proc = subprocess.Popen(
             [bindir + "/deskphoned", "--provision", prov, "--flash", work + "/flash", "--mac", "00:11:AA:BB:CC:42",
              "--telnet", "127.0.0.1:0", "--console", "none", "--sip-address", "127.0.0.1", "--config", "/nonexistent",
-             "--audio", f"file:{play},{record}", "--log-level", log_level],
+             "--audio", audio, "--log-level", log_level],
             stderr=open(self.log_path, "w"), stdout=subprocess.DEVNULL)
         wait_for("the phone's registration", lambda: "line 1: REGISTERED" in self.log(), 10)
         self.telnet = int(re.search(r"telnet listening on .*:(\d+)", self.log()).group(1))
@@ -322,6 +324,7 @@ def measured_call(phone: Phone, baresip: Baresip, work: str, seconds: int, label
 def main() -> int:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     busy = "--no-busy-cli" not in sys.argv
+    null_audio = "--null-audio" in sys.argv
     bindir = args[0]
     seconds = int(args[1]) if len(args) > 1 else 60
     work = tempfile.mkdtemp(prefix="bench-call-")
@@ -333,7 +336,9 @@ def main() -> int:
         wav(work + "/baresip.wav", 440, seconds + 20)   # aufile stops at the end; each call starts it again
         kam, registrar = start_kamailio(work, {PHONE_USER: f"pw{PHONE_USER}", BARESIP_USER: f"pw{BARESIP_USER}"})
         baresip = Baresip(work, registrar, work + "/baresip.wav")
-        phone = Phone(bindir, work, registrar, work + "/play.wav", work + "/record.wav")
+        audio = "null" if null_audio else f"file:{work}/play.wav,{work}/record.wav"
+        print(f"phone's audio: --audio {audio}; baresip's: aufile (440 Hz WAV) -> aubridge (discards)", flush=True)
+        phone = Phone(bindir, work, registrar, audio)
         time.sleep(6)   # timer K of the REGISTER transactions (T4 = 5 s) is over
         ok = measured_call(phone, baresip, work, seconds, "call", busy=False)
         if ok and busy:
