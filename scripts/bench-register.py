@@ -17,45 +17,19 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
+from benchlib import cpu_ticks, free_udp_port, load, proc_status, start_kamailio
+
 MANY = 500   # accounts registered at once for the registrations-per-second figure
 MEMORY_ACCOUNTS = (100, 1000)   # register-bench's memory per account: RSS with 100, then 1000
 MAX_LINES = 6   # the most lines deskphoned has (a 7960)
 MEMORY_RUNS = 3   # daemons measured for each of 1 and MAX_LINES lines
 SETTLE = 6   # seconds after the last REGISTERED: timer K (T4 = 5 s) has ended every transaction
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def free_udp_port() -> int:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def start_kamailio(work: str, users: dict) -> tuple:
-    port = free_udp_port()
-    template = open(os.path.join(ROOT, "Tests/Peers/kamailio.cfg")).read()
-    lines = "\n    ".join(f'$sht(users=>{u}) = "{p}";' for u, p in users.items())
-    cfg = (template.replace("@LISTEN_ADDR@", "127.0.0.1").replace("@PORT@", str(port))
-           .replace("@CTL_SOCKET@", work + "/ctl.sock").replace("@REALM@", "deskphone.test")
-           .replace("@USERS@", lines))
-    open(work + "/kamailio.cfg", "w").write(cfg)
-    p = subprocess.Popen(["kamailio", "-DD", "-E", "-f", work + "/kamailio.cfg", "-Y", work, "-P", work + "/k.pid"],
-                         stdout=subprocess.DEVNULL, stderr=open(work + "/kamailio.log", "w"))
-    for _ in range(500):
-        if os.path.exists(work + "/ctl.sock"):
-            time.sleep(0.1)
-            return p, port
-        time.sleep(0.01)
-    raise SystemExit("kamailio did not start")
 
 
 class Daemon:
@@ -91,20 +65,10 @@ class Daemon:
         raise SystemExit(f"not every line registered; see {self.log_path}")
 
     def status(self) -> dict:
-        """The kB figures of /proc/PID/status (VmRSS = RssAnon + RssFile + RssShmem, VmHWM) and Threads."""
-        out = {}
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile", "Threads"):
-                    out[key] = int(value.split()[0])
-        return out
+        return proc_status(self.proc.pid)
 
     def cpu_ticks(self) -> int:
-        """utime + stime of the whole process, in clock ticks (/proc/PID/stat fields 14 and 15)."""
-        with open(f"/proc/{self.proc.pid}/stat") as f:
-            fields = f.read().rpartition(")")[2].split()
-        return int(fields[11]) + int(fields[12])
+        return cpu_ticks(self.proc.pid)
 
     def context_switches(self) -> dict:
         """(voluntary, involuntary, name) context switches of each live thread, by thread id."""
@@ -121,10 +85,6 @@ class Daemon:
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=10)
-
-
-def load() -> str:
-    return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def registered_memory(bindir: str, work: str, port: int, lines: int, tag: str) -> tuple:
