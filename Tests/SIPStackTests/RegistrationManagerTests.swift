@@ -137,3 +137,28 @@ import Testing
         #expect(s.sink.sent.isEmpty, "and no retry later")
     }
 }
+
+/// `registerAll` keeps at most `concurrentRegistrations` REGISTER transactions in flight (a burst
+/// of hundreds overflows a registrar's socket; a desk phone's six lines all go at once).
+@Suite @PhoneLoop struct RegistrationWindowTests {
+    @Test func manyLinesRegisterThirtyTwoAtATime() throws {
+        let s = try ManualStack()
+        let settings = RegistrationSettings(expires: 3600, delta: 5, maxForwards: 70)
+        let m = RegistrationManager(endpoint: s.endpoint, locator: ServerLocation(resolver: DNSResolver()), settings: settings)
+        var accounts: [Int: SIPAccount] = [:]
+        for n in 1...100 {
+            accounts[n] = SIPAccount(user: String(3000 + n), authName: String(3000 + n), password: "x", displayName: nil,
+                                     registrar: ProxyAddress(host: "127.0.0.1", port: 5070), userInfo: nil)
+        }
+        m.configure(accounts, settings: settings)
+        m.registerAll()
+        #expect(s.sink.sent("REGISTER").count == RegistrationManager.concurrentRegistrations)
+        // Each answer lets the next line go.
+        for register in s.sink.sent("REGISTER").prefix(10) {
+            let contact = register.value("Contact") ?? ""
+            s.answer(register, 200, headers: [("Contact", "\(contact);expires=3600")])
+        }
+        #expect(s.sink.sent("REGISTER").count == RegistrationManager.concurrentRegistrations + 10)
+        #expect(m.table().filter { $0.state == .registered }.count == 10)
+    }
+}

@@ -35,6 +35,8 @@ public final class RegistrationManager {
         var reason = "not started"
         var registeredAt: Duration?
         var proxyInUse = ""
+        /// Counted in the manager's `registering` (the window of `registerAll`).
+        var isRegistering = false
 
         init(account: SIPAccount, settings: LineRegistration.Settings) {
             self.account = account
@@ -92,10 +94,12 @@ public final class RegistrationManager {
         wanted[Self.backupLine] = nil
         if let b = bindings[Self.backupLine], b.account != Self.backupAccount(wanted[1], new.backup) {
             b.cancelTimers()
+            if b.isRegistering { registering -= 1 }
             bindings[Self.backupLine] = nil
         }
         for (n, binding) in bindings where n != Self.backupLine && wanted[n] != binding.account {
             binding.cancelTimers()
+            if binding.isRegistering { registering -= 1 }
             bindings[n] = nil
         }
         for (n, account) in wanted where bindings[n] == nil {
@@ -166,10 +170,26 @@ public final class RegistrationManager {
 
     /// `proxy_register: 1` at boot: every line not already registered (or registering).
     public func registerAll() {
-        for n in bindings.keys.sorted() {
-            guard let b = bindings[n], b.machine.state == .idle || b.machine.state == .failed else { continue }
+        waiting = bindings.keys.sorted().filter { n in
+            guard let b = bindings[n] else { return false }
+            return b.machine.state == .idle || b.machine.state == .failed
+        }
+        startWaiting()
+    }
+
+    /// At most this many lines register at once: a burst of hundreds of REGISTERs (a phone
+    /// farm) overflows the registrar's socket buffer and costs a T1 retransmission each; a
+    /// desk phone's six lines all go at once.
+    public static let concurrentRegistrations = 32
+    private var waiting: [Int] = []
+    private var registering = 0
+
+    private func startWaiting() {
+        while registering < Self.concurrentRegistrations, !waiting.isEmpty {
+            let n = waiting.removeFirst()
             if let problem = register(line: n) { log.error("line \(n): \(problem)") }
         }
+        if waiting.isEmpty { waiting = [] }
     }
 
     /// `register 0 N`.
@@ -231,6 +251,10 @@ public final class RegistrationManager {
                 b.timers[timer]?.cancel()
                 b.timers[timer] = nil
             case .stateChanged(let state, let reason):
+                let was = b.isRegistering
+                b.isRegistering = state == .registering
+                registering += (b.isRegistering ? 1 : 0) - (was ? 1 : 0)
+                if was && !b.isRegistering, !waiting.isEmpty { startWaiting() }
                 b.reason = reason
                 if state == .registered { b.registeredAt = clock.now }
                 log.info("line \(n): \(state.rawValue): \(reason)")
