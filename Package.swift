@@ -154,8 +154,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // G.711, audio devices (WAV file, null), tones, frame pacing; no Foundation.
-        .target(name: "Media"),
+        // bcg729 (libbcg729-dev) for G.729a.
+        .systemLibrary(name: "CBcg729", pkgConfig: "libbcg729", providers: [.apt(["libbcg729-dev"])]),
+        // G.711, G.729a (bcg729), audio devices (WAV file, null), tones, frame pacing; no Foundation.
+        .target(name: "Media", dependencies: ["CBcg729"]),
         // Appends tone frames to a WAV file through Media's file device until killed; the WAV
         // validity test kills it at random moments (Tests/MediaTests/WAVFileTests.swift).
         .executableTarget(

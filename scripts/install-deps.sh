@@ -4,7 +4,7 @@
 # Usage: scripts/install-deps.sh [build|test|deb]
 set -euo pipefail
 
-build_pkgs=(pkg-config libedit-dev libc-ares-dev)
+build_pkgs=(pkg-config libedit-dev libc-ares-dev libbcg729-dev)
 # Peers and tools the tests start on loopback (see Tests/Peers/); sox checks G.711 and the
 # WAV files (Tests/MediaTests), tshark's dissectors the RTP/RTCP/RFC 4733 packets (Tests/RTPTests); baresip is the far-end phone and tcpdump
 # captures RTP timing (calls).
