@@ -11,7 +11,7 @@ import Glibc
 #endif
 
 /// One call's RTP stream on its socket pair: `RTPSession` (sans I/O: sender, receiver, RTCP,
-/// RFC 4733) fed with G.711 frames every 20 ms while the negotiation says the phone sends,
+/// RFC 4733) fed with G.711 or G.729 frames every 20 ms while the negotiation says the phone sends,
 /// what arrives decoded into a short playout queue, and the datagrams it asks for sent.
 /// The engine's clock drives `produce` and `playout`; datagrams arrive on the loop in order.
 @PhoneLoop
@@ -44,12 +44,14 @@ final class RTPStream: CallStream {
     var isActive: Bool { session != nil && !closed }
     private var sends: Bool { negotiated.map { $0.direction.sends && $0.remoteAddress != "0.0.0.0" } ?? false }
     private var receives: Bool { negotiated?.direction.receives ?? false }
-    private var law: G711.Law { negotiated?.codec == .pcma ? .alaw : .ulaw }
+    /// The negotiated codec's encoder and decoder (G.729's channels live as long as the call).
+    private var codec: (any AudioCodec)?
     private var rtcpRemote: RTPEndpoint? { remote.map { RTPEndpoint(address: $0.address, port: $0.port &+ 1) } }
 
     func apply(_ media: NegotiatedMedia) {
         guard !closed, let engine else { return }
         let first = session == nil
+        if codec == nil || negotiated?.codec != media.codec { codec = AudioCodecs.make(encoding: media.codec.encoding) }
         negotiated = media
         remote = RTPEndpoint(ipv4: media.remoteAddress, port: media.remotePort)
         if var s = session {
@@ -138,8 +140,10 @@ final class RTPStream: CallStream {
                 inbandTone = tone.finished ? nil : tone
             }
             encoded.removeAll(keepingCapacity: true)
-            G711.encode(frame, law: law, into: &encoded)
-            payload = encoded
+            if let codec {
+                codec.encode(frame, into: &encoded)
+                payload = encoded
+            }
         }
         for packet in s.frame(payload, now: now) { socket.sendRTP(packet, to: remote) }
     }
@@ -165,7 +169,7 @@ final class RTPStream: CallStream {
                 switch incoming {
                 case .audio(let header):
                     decoded.removeAll(keepingCapacity: true)
-                    G711.decode(UnsafeRawBufferPointer(rebasing: raw[header.payloadRange]), law: law, into: &decoded)
+                    codec?.decode(UnsafeRawBufferPointer(rebasing: raw[header.payloadRange]), into: &decoded)
                     if playoutQueue.count >= 10 { playoutQueue.removeFirst() }   // at most 200 ms behind
                     playoutQueue.append(decoded)
                 case .digit(.began(let code, _)):
