@@ -154,13 +154,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // ALSA (libasound2-dev) for the sound card, speexdsp (libspeexdsp-dev) for the resampler
-        // between the device's rate and the codecs' 8 kHz (and, next, the jitter buffer and the
-        // echo canceller).
+        // ALSA (libasound2-dev) for the sound card; speexdsp (libspeexdsp-dev) for the resampler
+        // between the device's rate and the codecs' 8 kHz, the jitter buffer and the echo
+        // canceller; bcg729 (libbcg729-dev) for G.729a.
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
-        // G.711, audio devices (ALSA, WAV file, null), tones, frame pacing; no Foundation.
-        .target(name: "Media", dependencies: ["CALSA", "CSpeexDSP"]),
+        .systemLibrary(name: "CBcg729", pkgConfig: "libbcg729", providers: [.apt(["libbcg729-dev"])]),
+        // G.711, G.729a, audio devices (ALSA, WAV file, null), jitter buffer, echo canceller,
+        // resampler, DTMF detection, tones, frame pacing; no Foundation.
+        .target(name: "Media", dependencies: ["CALSA", "CSpeexDSP", "CBcg729"]),
         // Appends tone frames to a WAV file through Media's file device until killed; the WAV
         // validity test kills it at random moments (Tests/MediaTests/WAVFileTests.swift).
         .executableTarget(

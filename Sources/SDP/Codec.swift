@@ -19,8 +19,7 @@ public struct Codec: Sendable, Hashable, CustomStringConvertible {
 
     public static let pcmu = Codec(encoding: "PCMU", staticPayloadType: 0)
     public static let pcma = Codec(encoding: "PCMA", staticPayloadType: 8)
-    /// G.729a without Annex B (the phone does not do its VAD/CNG yet). Next issue; listed so a
-    /// configuration can include it.
+    /// G.729a without Annex B (the phone sends no VAD/CNG; SID frames received are decoded).
     public static let g729 = Codec(encoding: "G729", staticPayloadType: 18, fmtp: "annexb=no")
 
     public func matches(_ map: RTPMap) -> Bool {
@@ -30,8 +29,9 @@ public struct Codec: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(encoding)/\(clockRate)" }
 
     /// The codec list of `preferred_codec` (GUIDE §2.2.4: the preferred one first, the others
-    /// still offered), from the codecs this build can run.
-    public static func preferenceOrder(preferred: String, available: [Codec] = [.pcmu, .pcma]) -> [Codec] {
+    /// still offered), from the codecs this build can run, in the guide's order otherwise
+    /// (§9.5's offer: `0 8 18 101`).
+    public static func preferenceOrder(preferred: String, available: [Codec] = [.pcmu, .pcma, .g729]) -> [Codec] {
         let first: Codec? = switch preferred.lowercased() {
         case "g711ulaw": .pcmu
         case "g711alaw": .pcma

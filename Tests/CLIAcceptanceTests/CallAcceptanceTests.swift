@@ -148,10 +148,9 @@ import Testing
         #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "\(peer.log)")
         _ = phone.daemon.stop()
         let heard = try WAVAudio(path: phone.record)
-        // The 183's stream started about 0.1 s in and lasted two seconds before the 200.
-        let f = heard.frequency(from: 0.4, to: 1.8)
-        #expect(abs(f - 440) < 25, "heard \(f) Hz during early media (\(heard.seconds) s recorded)")
-        #expect(heard.rms(from: 0.4, to: 1.8) > 1000)
+        // The 183's stream lasted two seconds before the 200 (and SIPp's stream goes on after it).
+        let a440 = heard.seconds(near: 440)
+        #expect(a440 >= 1.5, "heard 440 Hz for \(a440) s of \(heard.seconds) s recorded")
     }
 
     @Test func aSendonlyReInviteIsAnsweredRecvonlyAndTheByeCarriesStatistics() async throws {

@@ -39,10 +39,26 @@ func phone(_ codecs: [Codec] = [.pcmu, .pcma], dtmf: UInt8? = 101) -> OfferAnswe
         var oa = phone(Codec.preferenceOrder(preferred: preferred, available: available))
         let m = oa.makeOffer().media[0]
         #expect(m.formats.joined(separator: " ") == formats)
-        if available.contains(.g729) && preferred.lowercased() == "g729a" {
+        if available.contains(.g729) {
             #expect(m.fmtp(for: 18) == "annexb=no")
             #expect(m.rtpmap(for: 18)?.encoding == "G729")
         }
+    }
+
+    /// What the phone offers (CallContext uses the default list): G.729 after the G.711 pair
+    /// as in GUIDE §9.5's `0 8 18 101`, first with `preferred_codec: g729a`.
+    @Test(arguments: [
+        ("g711ulaw", "0 8 18 101"),
+        ("g711alaw", "8 0 18 101"),
+        ("g729a", "18 0 8 101"),
+        ("", "0 8 18 101"),
+    ])
+    func defaultCodecListOffersG729(preferred: String, formats: String) {
+        var oa = phone(Codec.preferenceOrder(preferred: preferred))
+        let m = oa.makeOffer().media[0]
+        #expect(m.formats.joined(separator: " ") == formats)
+        #expect(m.fmtp(for: 18) == "annexb=no")
+        #expect(m.rtpmap(for: 18)?.encoding == "G729" && m.rtpmap(for: 18)?.clockRate == 8000)
     }
 
     @Test func dtmfPayloadTypeFollowsTheParameterOrIsLeftOut() {

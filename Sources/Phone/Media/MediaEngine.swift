@@ -9,9 +9,9 @@ import RTP
 import Scheduling
 import SDP
 
-/// The phone's audio (first part; ALSA, the jitter buffer and G.729 come with the media engine
-/// issue): one audio device (`--audio`: a WAV-file pair or null), the call-state tones into
-/// the handset, and the calls' RTP streams, all paced by one 20 ms clock on the phone's loop
+/// The phone's audio: one audio device (`--audio`: a sound card, a WAV-file pair or null), the
+/// call-state tones into the handset, and the calls' RTP streams (G.711 or G.729, through the
+/// jitter buffer), all paced by one 20 ms clock on the phone's loop
 /// whose n-th deadline is start + n·20 ms (`FramePacer`), never a re-armed timer's drift. The
 /// clock runs only while a tone plays or a stream is active, so an idle phone does not wake.
 @PhoneLoop

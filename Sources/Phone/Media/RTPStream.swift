@@ -11,7 +11,7 @@ import Glibc
 #endif
 
 /// One call's RTP stream on its socket pair: `RTPSession` (sans I/O: sender, receiver, RTCP,
-/// RFC 4733) fed with G.711 frames every 20 ms while the negotiation says the phone sends,
+/// RFC 4733) fed with G.711 or G.729 frames every 20 ms while the negotiation says the phone sends,
 /// what arrives decoded into a short playout queue, and the datagrams it asks for sent.
 /// The engine's clock drives `produce` and `playout`; datagrams arrive on the loop in order.
 @PhoneLoop
@@ -50,12 +50,14 @@ final class RTPStream: CallStream {
     var isActive: Bool { session != nil && !closed }
     private var sends: Bool { negotiated.map { $0.direction.sends && $0.remoteAddress != "0.0.0.0" } ?? false }
     private var receives: Bool { negotiated?.direction.receives ?? false }
-    private var law: G711.Law { negotiated?.codec == .pcma ? .alaw : .ulaw }
+    /// The negotiated codec's encoder and decoder (G.729's channels live as long as the call).
+    private var codec: (any AudioCodec)?
     private var rtcpRemote: RTPEndpoint? { remote.map { RTPEndpoint(address: $0.address, port: $0.port &+ 1) } }
 
     func apply(_ media: NegotiatedMedia) {
         guard !closed, let engine else { return }
         let first = session == nil
+        if codec == nil || negotiated?.codec != media.codec { codec = AudioCodecs.make(encoding: media.codec.encoding) }
         negotiated = media
         remote = RTPEndpoint(ipv4: media.remoteAddress, port: media.remotePort)
         if var s = session {
@@ -147,21 +149,24 @@ final class RTPStream: CallStream {
                 inbandTone = tone.finished ? nil : tone
             }
             encoded.removeAll(keepingCapacity: true)
-            G711.encode(frame, law: law, into: &encoded)
-            payload = encoded
+            if let codec {
+                codec.encode(frame, into: &encoded)
+                payload = encoded
+            }
         }
         for packet in s.frame(payload, now: now) { socket.sendRTP(packet, to: remote) }
     }
 
     /// The frame heard from the far end at this 20 ms tick: the jitter buffer's, decoded; a
-    /// missing one concealed by the last frame at half the gain each time, three times at
-    /// most (60 ms), then silence.
+    /// missing one concealed for three frames at most (60 ms), then silence — G.729 by its
+    /// decoder's frame erasure, G.711 (which has none) by the last frame at half the gain
+    /// each time.
     func playout() -> [Int16]? {
-        guard receives, let jitter else { return nil }
+        guard receives, let jitter, let codec else { return nil }
         switch jitter.next() {
         case .payload(let payload):
             decoded.removeAll(keepingCapacity: true)
-            G711.decode(payload, law: law, into: &decoded)
+            payload.withUnsafeBytes { codec.decode($0, into: &decoded) }
             lastPlayed = decoded
             concealedRun = 0
             if let key = detector.process(decoded) {
@@ -172,8 +177,13 @@ final class RTPStream: CallStream {
         case .missing:
             guard !lastPlayed.isEmpty, concealedRun < 3 else { return nil }
             concealedRun += 1
-            for i in lastPlayed.indices { lastPlayed[i] /= 2 }
-            return lastPlayed
+            if codec is G711Codec {
+                for i in lastPlayed.indices { lastPlayed[i] /= 2 }
+                return lastPlayed
+            }
+            decoded.removeAll(keepingCapacity: true)
+            codec.conceal(into: &decoded)
+            return decoded
         }
     }
 
