@@ -158,7 +158,7 @@ import Testing
 
     @Test func noCommonCodecIs488WithAWarningBeforeRinging() throws {
         let phone = try PhoneUnderTest()
-        phone.stack.receive(incomingInvite(sdp: offerSDP([18])))
+        phone.stack.receive(incomingInvite(sdp: offerSDP([9])))
         let rejected = try #require(phone.responses(488, to: "INVITE").first)
         let warning = try #require(rejected.value("Warning"))
         #expect(warning.hasPrefix("305 "))
@@ -260,7 +260,7 @@ import Testing
         phone.calls.setOffHook(true)
         #expect(await phone.settle { phone.responses(200, to: "INVITE").count == 1 })
         let ok = try #require(phone.responses(200, to: "INVITE").first)
-        #expect(ok.bodyText.contains("m=audio 40000 RTP/AVP 0 8 101"))
+        #expect(ok.bodyText.contains("m=audio 40000 RTP/AVP 0 8 18 101"))
         let stream = try #require(phone.audio.streams.first)
         #expect(stream.applied.isEmpty)
         phone.stack.receive(inDialogRequest("ACK", branch: "z9hG4bK-ack1", toTag: ok.toTag, cseq: 1, body: answerSDP(8)))
@@ -411,7 +411,7 @@ extension String {
 
     @Test func hundredTryingThenNotAcceptable() throws {
         let phone = try PhoneUnderTest()
-        phone.stack.receive(incomingInvite(sdp: offerSDP([18])))
+        phone.stack.receive(incomingInvite(sdp: offerSDP([9])))
         #expect(statuses(phone, callID: "call-1@peer") == [100, 488])
     }
 }

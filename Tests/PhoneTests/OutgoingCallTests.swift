@@ -53,7 +53,7 @@ import Testing
         let audio = try #require(offer.media.first)
         #expect(audio.media == "audio")
         #expect(audio.port == 40000)
-        #expect(audio.formats == ["0", "8", "101"], "preferred_codec g711ulaw first, then PCMA, telephone-event")
+        #expect(audio.formats == ["0", "8", "18", "101"], "preferred_codec g711ulaw first, then PCMA, G.729, telephone-event (GUIDE.md §9.5)")
         #expect(invite.bodyText.contains("c=IN IP4 127.0.0.1"))
         #expect(phone.audio.streams.count == 1)
         #expect(phone.calls.info().map(\.state) == [.proceeding])

@@ -84,7 +84,7 @@ struct PhoneUnderTest {
 /// An SDP offer from 127.0.0.1:30000 with `formats` (`0` PCMU, `8` PCMA, `18` G729, `101`
 /// telephone-event).
 func offerSDP(_ formats: [Int] = [8, 0, 101], port: Int = 30000) -> String {
-    let names = [0: "PCMU/8000", 8: "PCMA/8000", 18: "G729/8000", 101: "telephone-event/8000"]
+    let names = [0: "PCMU/8000", 8: "PCMA/8000", 9: "G722/8000", 18: "G729/8000", 101: "telephone-event/8000"]
     var s = "v=0\r\no=bob 1000 1000 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
     s += "m=audio \(port) RTP/AVP \(formats.map(String.init).joined(separator: " "))\r\n"
     for f in formats { s += "a=rtpmap:\(f) \(names[f] ?? "X/8000")\r\n" }
