@@ -31,11 +31,12 @@ public final class JitterBuffer {
 
     deinit { jitter_buffer_destroy(state) }
 
-    /// A packet's payload with its RTP timestamp and sequence number.
+    /// A packet's payload with its RTP timestamp and sequence number. A late one still goes in:
+    /// speexdsp learns from it (its delay grows) and resynchronises after a stall, which it
+    /// could not do if late packets were kept from it.
     public func put(_ payload: UnsafeRawBufferPointer, timestamp: UInt32, sequence: UInt16) {
         if started, Int32(bitPattern: timestamp &- UInt32(bitPattern: jitter_buffer_get_pointer_timestamp(state))) < 0 {
             late += 1
-            return
         }
         payload.withMemoryRebound(to: CChar.self) { bytes in
             var packet = JitterBufferPacket()

@@ -52,3 +52,15 @@ import Testing
         guard case .missing = out.last else { Issue.record("expected silence at the end"); return }
     }
 }
+
+extension JitterBufferTests {
+    /// After a stall (the sender's packets all arrive 300 ms behind where they were), the
+    /// buffer adapts and plays again instead of calling every packet late for ever.
+    @Test func aStallIsRecoveredFrom() throws {
+        var arrivals: [(Int, Int)] = (0..<50).map { ($0, $0) }
+        arrivals += (50..<200).map { ($0, $0 + 15) }   // 15 ticks (300 ms) behind from packet 50 on
+        let (out, _) = try run(arrivals: arrivals, ticks: 260)
+        let played = numbers(out)
+        #expect(played.filter { $0 >= 100 }.count >= 90, "played after the stall: \(played.filter { $0 >= 50 }.count)")
+    }
+}
