@@ -32,6 +32,26 @@ public enum G711 {
     }
 
     /// Encodes samples, appending one code byte per sample to `out` (an RTP payload).
+    /// The per-frame paths of the media engine, concrete so that they are not generic calls
+    /// across the module boundary (which Swift does not specialise).
+    public static func encode(_ samples: [Int16], law: Law, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + samples.count)
+        samples.withUnsafeBufferPointer { p in
+            switch law {
+            case .ulaw: for s in p { out.append(ulawEncodeTable[Int(UInt16(bitPattern: s) >> 2)]) }
+            case .alaw: for s in p { out.append(alawEncodeTable[Int(UInt16(bitPattern: s) >> 4)]) }
+            }
+        }
+    }
+
+    public static func decode(_ codes: UnsafeRawBufferPointer, law: Law, into out: inout [Int16]) {
+        out.reserveCapacity(out.count + codes.count)
+        switch law {
+        case .ulaw: for c in codes { out.append(ulawDecodeTable[Int(c)]) }
+        case .alaw: for c in codes { out.append(alawDecodeTable[Int(c)]) }
+        }
+    }
+
     public static func encode(_ samples: some Sequence<Int16>, law: Law, into out: inout [UInt8]) {
         switch law {
         case .ulaw: for s in samples { out.append(ulaw(s)) }

@@ -48,8 +48,9 @@ final class RTPStream: CallStream {
     }
 
     var isActive: Bool { session != nil && !closed }
-    private var sends: Bool { negotiated.map { $0.direction.sends && $0.remoteAddress != "0.0.0.0" } ?? false }
-    private var receives: Bool { negotiated?.direction.receives ?? false }
+    /// From the negotiation, kept as flags: read on every frame.
+    private var sends = false
+    private var receives = false
     /// The negotiated codec's encoder and decoder (G.729's channels live as long as the call).
     private var codec: (any AudioCodec)?
     private var rtcpRemote: RTPEndpoint? { remote.map { RTPEndpoint(address: $0.address, port: $0.port &+ 1) } }
@@ -59,6 +60,8 @@ final class RTPStream: CallStream {
         let first = session == nil
         if codec == nil || negotiated?.codec != media.codec { codec = AudioCodecs.make(encoding: media.codec.encoding) }
         negotiated = media
+        sends = media.direction.sends && media.remoteAddress != "0.0.0.0"
+        receives = media.direction.receives
         remote = RTPEndpoint(ipv4: media.remoteAddress, port: media.remotePort)
         if var s = session {
             s.audioPayloadType = media.payloadType
@@ -138,6 +141,7 @@ final class RTPStream: CallStream {
     /// One 20 ms frame of microphone audio, encoded and sent (or a telephone-event in its place).
     func produce(_ capture: [Int16], now: Duration) {
         guard !closed, var s = session, let remote else { return }
+        session = nil   // `s` the only owner while it changes: no copy of its buffers per frame
         defer { session = s }
         if let report = s.rtcpIfDue(now: now, ntp: Self.ntpNow()), let to = rtcpRemote { socket.sendRTCP(report, to: to) }
         var payload: [UInt8]?
@@ -191,6 +195,7 @@ final class RTPStream: CallStream {
 
     func received(_ kind: RTPSocketPair.Kind, _ datagram: ByteBuffer, from source: RTPEndpoint) {
         guard !closed, var s = session, let engine else { return }
+        session = nil   // `s` the only owner while it changes: no copy of its buffers per packet
         defer { session = s }
         let now = engine.now
         if kind == .rtcp {
