@@ -49,9 +49,8 @@ import Testing
         try await s.baresip.waitForEvent("CALL_CLOSED")
         let call = Double((ContinuousClock.now - established).components.seconds)
             + Double((ContinuousClock.now - established).components.attoseconds) / 1e18
-        _ = s.phone.daemon.stop()   // RECORD closed
+        _ = s.phone.daemon.stop()   // RECORD closed (stop waits for the process to exit)
         s.baresip.stop()            // baresip's recordings closed
-        try await Task.sleep(for: .milliseconds(300))
 
         // baresip heard the phone's 1 kHz for the call, less the four digits (100 ms each).
         let heardByBaresip = try WAVAudio(path: try #require(s.baresip.recording("dec"), "no baresip recording"))

@@ -362,8 +362,8 @@ enum Sox {
         try await Task.sleep(for: .seconds(1))
         try await phone.test("test onhook")
         #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "\(peer.log)")
-        try await Task.sleep(for: .milliseconds(300))
-        await drain()
+        // The last packets: read until 300 ms pass without one.
+        while await media.receive(timeout: .milliseconds(300)) != nil { phoneSent += 1 }
         // What the phone says it sent (RTP-TxStat in its BYE) against what arrived here.
         let log = phone.daemon.log
         guard let tx = log.range(of: "RTP-TxStat: Dur="), let pkt = log[tx.upperBound...].range(of: "Pkt="),
