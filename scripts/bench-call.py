@@ -137,7 +137,7 @@ class Phone:
         self.log_path = work + "/deskphoned.log"
         self.proc = subprocess.Popen(
             [bindir + "/deskphoned", "--provision", prov, "--flash", work + "/flash", "--mac", "00:11:AA:BB:CC:42",
-             "--telnet", "127.0.0.1:0", "--console", "none", "--sip-address", "127.0.0.1", "--config", "/nonexistent",
+             "--telnet", "127.0.0.1:0", "--console", "none", "--sip-address", "127.0.0.1", "--config", "/dev/null",
              "--audio", audio, "--log-level", log_level],
             stderr=open(self.log_path, "w"), stdout=subprocess.DEVNULL)
         wait_for("the phone's registration", lambda: "line 1: REGISTERED" in self.log(), 10)
