@@ -19,6 +19,12 @@ public struct SyncInfo: Sendable, Equatable {
         public let sync: String
         public let position: XMLPosition
         public var isWildcard: Bool { version == "*" }
+
+        public init(version: String, sync: String, position: XMLPosition) {
+            self.version = version
+            self.sync = sync
+            self.position = position
+        }
     }
 
     public let entries: [Entry]
@@ -66,7 +72,7 @@ public struct SyncInfo: Sendable, Equatable {
             switch child {
             case .text(let t, let position):
                 guard t.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else {
-                    throw SyncInfoError(position: position, reason: .unexpectedText)
+                    throw SyncInfoError(position: Self.firstNonSpace(t, from: position), reason: .unexpectedText)
                 }
             case .element(let e):
                 guard e.name == "IMAGE" else { throw SyncInfoError(position: e.position, reason: .unexpectedElement(e.name)) }
@@ -81,6 +87,16 @@ public struct SyncInfo: Sendable, Equatable {
             }
         }
         return SyncInfo(entries: entries)
+    }
+
+    /// Where the text starting at `start` has its first non-whitespace character.
+    private static func firstNonSpace(_ text: String, from start: XMLPosition) -> XMLPosition {
+        var p = start
+        for c in text.unicodeScalars {
+            guard c == " " || c == "\t" || c == "\n" || c == "\r" else { break }
+            if c == "\n" { p.line += 1; p.column = 1 } else { p.column += 1 }
+        }
+        return p
     }
 
     private static func entry(_ e: XMLElement) throws(SyncInfoError) -> Entry {

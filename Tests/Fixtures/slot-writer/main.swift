@@ -14,10 +14,11 @@ guard args.count == 4, let first = Int(args[3]) else {
 }
 
 do {
-    var keyBytes = [UInt8](repeating: 0, count: 4096)
+    var buffer = [UInt8](repeating: 0, count: 4096)
     guard let f = fopen(args[2], "r") else { print("slot-writer: cannot open \(args[2])"); exit(1) }
-    keyBytes = Array(keyBytes.prefix(fread(&keyBytes, 1, keyBytes.count, f)))
+    let count = fread(&buffer, 1, buffer.count, f)
     fclose(f)
+    let keyBytes = Array(buffer.prefix(count))
     let key = try ImageSigningKey(file: String(decoding: keyBytes, as: UTF8.self))
     let store = try FlashStore(root: args[1])
     let slots = FirmwareSlots(flash: store)
@@ -26,8 +27,8 @@ do {
     fflush(nil)
     var generation = first
     while true {
-        // 0.2 to 1.2 MB: big enough that a kill often lands inside the slot write.
-        let length = 200_000 + (generation * 7919) % 1_000_000
+        // 50 to 450 kB: big enough that a kill often lands inside the slot write.
+        let length = 50_000 + (generation * 7919) % 400_000
         let payload = [UInt8](repeating: UInt8(truncatingIfNeeded: generation), count: length)
         guard let version = ImageVersion(major: generation / 10_000 % 100, minor: generation % 10_000 / 100,
                                           maintenance: generation % 100) else { exit(3) }
