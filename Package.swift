@@ -247,7 +247,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CommandsTests",
-            dependencies: ["Commands", "Console", "Phone", "PhoneClock", "Provisioning", "Diagnostics", "TestKit"]
+            dependencies: ["Commands", "Console", "Phone", "PhoneClock", "Provisioning", "Diagnostics", "Firmware", "TestKit"]
         ),
         .testTarget(
             name: "FirmwareTests",

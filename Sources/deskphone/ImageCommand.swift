@@ -56,7 +56,7 @@ struct ImageCommand: ParsableCommand {
                                    valueName: "xx-y-zz"))
         var imageVersion: String
 
-        @Option(help: "A model the image runs on (repeatable): \(PhoneModel.allValueStrings.joined(separator: " or ")).")
+        @Option(help: "A model the image runs on: \(PhoneModel.allValueStrings.joined(separator: " or ")).")
         var model: [PhoneModel] = []
 
         @Option(help: ArgumentHelp("The image file to write.", valueName: "file"))
@@ -127,7 +127,7 @@ struct ImageCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The signed image.", valueName: "image"))
         var image: String
 
-        @Option(help: ArgumentHelp("A trusted public key file (repeatable).", valueName: "file"))
+        @Option(help: ArgumentHelp("A trusted public key file.", valueName: "file"))
         var key: [String]
 
         @Option(help: "The phone model: \(PhoneModel.allValueStrings.joined(separator: " or ")).")
