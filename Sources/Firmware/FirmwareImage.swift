@@ -18,8 +18,9 @@ import Provisioning
 ///                                     first 8 bytes of SHA-256 of the raw public key
 /// ```
 ///
-/// The file's size must be exactly header + payload-size (+ 76 when signed): anything shorter
-/// is truncated, anything longer refused.
+/// The header must be spelled exactly so (fields in this order, lower-case hex, no leading
+/// zeros), so the signed bytes are the file's. The file's size must be exactly header +
+/// payload-size (+ 76 when signed): anything shorter is truncated, anything longer refused.
 public struct FirmwareImage: Sendable, Equatable {
     public let manifest: ImageManifest
     public let payload: [UInt8]
@@ -71,7 +72,7 @@ public struct FirmwareImage: Sendable, Equatable {
                 throw .unsupportedFormatVersion(String(decoding: bytes[..<nl], as: UTF8.self))
             }
             if bytes.count < magicLine.utf8.count + 1, Array((magicLine + "\n").utf8).starts(with: bytes), !bytes.isEmpty {
-                throw .truncated(expected: magicLine.utf8.count + 1, actual: bytes.count)
+                throw .truncatedHeader(actual: bytes.count)
             }
             throw .notAnImage
         }
@@ -84,9 +85,7 @@ public struct FirmwareImage: Sendable, Equatable {
             i += 1
         }
         guard let end else {
-            if bytes.count < maximumHeaderSize {
-                throw .truncated(expected: bytes.count + 1, actual: bytes.count)
-            }
+            if bytes.count < maximumHeaderSize { throw .truncatedHeader(actual: bytes.count) }
             throw .badHeader(line: 1, reason: "no blank line ends the header within \(maximumHeaderSize) bytes")
         }
         let headerBytes = bytes[..<end]
@@ -99,6 +98,11 @@ public struct FirmwareImage: Sendable, Equatable {
         }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().dropLast()
         let manifest = try ImageManifest.parse(Array(lines), firstLine: 2)
+        // Only the canonical spelling (the fields in order, as `lines` writes them) is accepted,
+        // so the bytes signed are exactly the bytes of the file and of the slot.
+        for (i, (found, expected)) in zip(lines, manifest.lines).enumerated() where found != expected {
+            throw .badHeader(line: i + 2, reason: "expected '\(expected)' here (fields in the order name, version, models, payload-size, payload-sha256, in this spelling)")
+        }
         return (manifest, end + 1)
     }
 

@@ -4,6 +4,8 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file is shorter than its header says (or ends inside the header).
     case truncated(expected: Int, actual: Int)
     /// Bytes follow the payload (and signature) that no part of the format accounts for.
+    /// The file ends before the blank line that ends the header.
+    case truncatedHeader(actual: Int)
     case trailingBytes(expected: Int, actual: Int)
     case tooLarge(size: Int, limit: Int)
     case notAnImage
@@ -24,6 +26,7 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .truncated(let expected, let actual):
             "truncated: the header announces \(expected) bytes, the file has \(actual)"
+        case .truncatedHeader(let actual): "truncated: the file ends inside the header, after \(actual) bytes"
         case .trailingBytes(let expected, let actual):
             "wrong size: the header announces \(expected) bytes, the file has \(actual) (\(actual - expected) unexpected bytes at the end)"
         case .tooLarge(let size, let limit): "too large: \(size) bytes, the limit is \(limit)"

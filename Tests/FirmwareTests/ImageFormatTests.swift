@@ -93,7 +93,7 @@ import Testing
     }
 
     /// Every prefix of a signed image is refused with a typed error, never a crash; past the
-    /// header, always as truncated.
+    /// header as truncated by the header, inside it as ending inside the header.
     @Test func everyTruncationIsRefused() throws {
         let image = try Self.image()
         let bytes = image.bytes
@@ -103,8 +103,10 @@ import Testing
         for n in lengths {
             let e = refusal(Array(bytes.prefix(n)))
             #expect(e != nil, "\(n) bytes accepted")
-            if n > image.header.count {
+            if n >= image.header.count {
                 #expect(e?.description.hasPrefix("truncated: the header announces ") == true, "\(n): \(String(describing: e))")
+            } else if n > 0 {
+                #expect(e?.description.hasPrefix("truncated: the file ends inside the header") == true, "\(n): \(String(describing: e))")
             }
         }
         #expect(refusal(Array(bytes.prefix(image.header.count + 100))) ==
@@ -146,6 +148,12 @@ import Testing
         #expect(refused(good.replacingOccurrences("models:", "models")) == "header line 4: expected 'key: value', found 'models 7960, 7940'")
         #expect(refused("DESKPHONE-IMAGE 1\n" + String(repeating: "x", count: 5000)) ==
                 "header line 1: no blank line ends the header within 4096 bytes")
+        // Only the canonical spelling: the signature covers the file's own bytes.
+        #expect(refused(good.replacingOccurrences("payload-size: 5000", "payload-size: 05000"))
+                == "header line 5: expected 'payload-size: 5000' here (fields in the order name, version, models, payload-size, payload-sha256, in this spelling)")
+        #expect(refused(good.replacingOccurrences("models: 7960, 7940", "models: 7960,7940")).hasPrefix("header line 4: expected 'models: 7960, 7940' here"))
+        let swapped = good.replacingOccurrences("name: P0S3-08-12-00\nversion: 08-12-00", "version: 08-12-00\nname: P0S3-08-12-00")
+        #expect(refused(swapped).hasPrefix("header line 2: expected 'name: P0S3-08-12-00' here"))
         #expect(refusal(Array(good.utf8) + Self.payload)?.description == "not signed (an image from 'deskphone image build' needs 'deskphone image sign')")
     }
 
