@@ -54,7 +54,7 @@ import Testing
             }
         }
         #expect(kills == 60)
-        #expect(imagesSeen.count > 15, "the writer barely ran: \(imagesSeen.count) images")
+        #expect(imagesSeen.count > 10, "the writer barely ran: \(imagesSeen.count) images")
         #expect(incomplete > 5, "only \(incomplete) kills landed during a slot write")
         print("slot kills: \(kills), images seen: \(imagesSeen.count), kills leaving the inactive slot incomplete or empty: \(incomplete)")
     }
