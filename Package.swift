@@ -92,6 +92,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Firmware images (manifest, payload, Ed25519 signature), the A/B slots in flash,
+        // syncinfo.xml (GUIDE.md §7; issue 15).
+        .target(
+            name: "Firmware",
+            dependencies: ["Provisioning", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // The phone itself: it composes the subsystems (lines, calls and features come later).
         .target(
             name: "Phone",
@@ -104,7 +110,7 @@ let package = Package(
         // The CLI command families: the only place where the CLI meets the subsystems.
         .target(
             name: "Commands",
-            dependencies: ["Console", "Phone", "PhoneClock", "Provisioning", "Diagnostics", "HostNetwork", "SIPStack", "Scheduling"],
+            dependencies: ["Console", "Phone", "PhoneClock", "Provisioning", "Diagnostics", "HostNetwork", "SIPStack", "Scheduling", "Firmware"],
             path: "Commands"
         ),
         // deskphoned's options and daemon config file, declared once: the daemon parses them and
@@ -132,7 +138,7 @@ let package = Package(
             name: "deskphone",
             dependencies: [
                 // The man pages (`deskphone man`) are generated from these modules' declarations.
-                "Provisioning", "PhoneClock", "Commands", "Console", "Phone", "DaemonOptions", "SIPStack",
+                "Provisioning", "PhoneClock", "Commands", "Console", "Phone", "DaemonOptions", "SIPStack", "Firmware",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -142,6 +148,13 @@ let package = Package(
             name: "flash-writer",
             dependencies: ["Provisioning"],
             path: "Tests/Fixtures/flash-writer"
+        ),
+        // Installs image after image into a flash's inactive firmware slot and activates it,
+        // until killed (Tests/FirmwareTests/SlotAtomicityTests.swift).
+        .executableTarget(
+            name: "slot-writer",
+            dependencies: ["Firmware", "Provisioning"],
+            path: "Tests/Fixtures/slot-writer"
         ),
         // Media (issue 12): session descriptions and RFC 3264 offer/answer; no I/O, stdlib only.
         .target(name: "SDP"),
@@ -236,7 +249,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CommandsTests",
-            dependencies: ["Commands", "Console", "Phone", "PhoneClock", "Provisioning", "Diagnostics", "TestKit"]
+            dependencies: ["Commands", "Console", "Phone", "PhoneClock", "Provisioning", "Diagnostics", "Firmware", "TestKit"]
+        ),
+        .testTarget(
+            name: "FirmwareTests",
+            dependencies: ["Firmware", "Provisioning", "TestKit", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "DiagnosticsTests",

@@ -7,5 +7,5 @@ struct Deskphone: ParsableCommand {
         commandName: "deskphone",
         abstract: "Operator tool for Deskphone phones.",
         version: DeskphoneVersion.version,
-        subcommands: [CheckConfig.self, CLICommand.self, Parameters.self, ManCommand.self])
+        subcommands: [CheckConfig.self, CLICommand.self, ImageCommand.self, Parameters.self, ManCommand.self])
 }

@@ -162,23 +162,26 @@ enum ManPages {
         page.section("Synopsis")
         page.raw(synopsis("deskphone", ["--version"]))
         page.raw(".br")
-        let subs = (info.subcommands ?? []).filter { $0.shouldDisplay ?? true && $0.commandName != "help" }
-        for s in subs {
-            page.raw(synopsis("deskphone \(s.commandName)", s.synopsisPieces))
+        // Groups (`deskphone image`) are listed with their subcommands, one level down.
+        let subs = Self.visibleSubcommands(info).flatMap { s in
+            [("deskphone \(s.commandName)", s)] + Self.visibleSubcommands(s).map { ("deskphone \(s.commandName) \($0.commandName)", $0) }
+        }
+        for (name, s) in subs where Self.visibleSubcommands(s).isEmpty {
+            page.raw(synopsis(name, s.synopsisPieces))
             page.raw(".br")
         }
         page.section("Description")
         page.paragraph("""
             deskphone is the operator tool for phones running deskphoned(8): it checks provisioning files \
-            against the parameter table, runs CLI commands on a phone over telnet, lists the parameters, and \
-            prints these man pages. Each subcommand takes --help.
+            against the parameter table, runs CLI commands on a phone over telnet, builds, signs and verifies \
+            firmware images, lists the parameters, and prints these man pages. Each subcommand takes --help.
             """)
         page.section("Options")
         page.item(Roff.bold("--version"), ["Show the version and exit."])
         page.item(Roff.bold("-h") + ", " + Roff.bold("--help"), ["Show the help and exit (also after a subcommand)."])
         page.section("Commands")
-        for s in subs {
-            page.subsection("deskphone \(s.commandName)")
+        for (name, s) in subs {
+            page.subsection(name)
             if let a = s.abstract { page.paragraph(a) }
             if let d = s.discussion, !d.isEmpty { page.paragraph(d) }
             options(&page, s)
@@ -189,13 +192,18 @@ enum ManPages {
         page.paragraph("""
             0 on success. check-config exits 1 when a value is invalid. cli exits 1 at the first command whose \
             output reports an error (a line starting with %), and 2 when the phone cannot be reached or the \
-            login fails. 64 for invalid arguments.
+            login fails. image exits 1 when a file cannot be read or written, and image verify when the image \
+            is refused. 64 for invalid arguments.
             """)
         page.section("Examples")
         page.example([
             "deskphone check-config --model 7940 SIPDefault.cnf SIP000DBC50FCD4.cnf",
             "deskphone cli 192.0.2.20 -c \"show version\" -c \"show config\"",
             "deskphone cli 127.0.0.1:2323 -c \"erase protflash\" -c y",
+            "deskphone image keygen vendor",
+            "deskphone image build .build/release/deskphoned --image-version 08-12-00 --model 7960 --model 7940",
+            "deskphone image sign P0S3-08-12-00.bin --key vendor.key",
+            "deskphone image verify P0S3-08-12-00.sb2 --key vendor.pub --model 7940",
             "deskphone man deskphone.cnf.5 | man -l -",
         ])
         page.section("See also")
@@ -333,6 +341,10 @@ enum ManPages {
             if a.isRepeating { body.append("May be repeated.") }
             page.item(tag, body)
         }
+    }
+
+    static func visibleSubcommands(_ info: ToolInfo.CommandInfo) -> [ToolInfo.CommandInfo] {
+        (info.subcommands ?? []).filter { $0.shouldDisplay ?? true && $0.commandName != "help" }
     }
 
     static func seeAlso(_ refs: [(String, String)]) -> String {

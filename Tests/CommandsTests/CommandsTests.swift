@@ -1,6 +1,7 @@
 import Commands
 import Console
 import Diagnostics
+import Firmware
 import Foundation
 import Phone
 import Provisioning
@@ -207,5 +208,39 @@ final class Box: Sendable {
         #expect(!out2[2].contains("local.cnf"))
         #expect(out2[2].contains("network.cnf"))
         #expect(await b.phone.configuration().text("line1_name") == nil)
+    }
+}
+
+/// `show image` (Commands/ImageCommands.swift) on the phone's flash.
+@Suite struct ShowImageTests {
+    @Test func aPhoneThatNeverUpgradedShowsTheBuiltInImage() async throws {
+        let b = try await Bench()
+        let out = await b.run(["show image"])[0]
+        #expect(out == """
+            Running image:  built-in Deskphone \(DeskphoneVersion.version) (not started from a slot)
+            Active slot:    none (no image installed yet)
+            Slot a:         empty
+            Slot b:         empty
+            Last upgrade:   none
+
+            """)
+    }
+
+    @Test func slotsInstalledThroughTheFlashAreShown() async throws {
+        let b = try await Bench()
+        let key = ImageSigningKey.generate()
+        let verifier = ImageVerifier(trustedKeys: [key.publicKey], model: .cp7960)
+        let slots = FirmwareSlots(flash: b.phone.flash, now: { 1_764_754_000 })
+        for v in ["08-12-00", "08-12-01"] {
+            let image = try FirmwareImage.build(payload: Array(v.utf8), version: #require(ImageVersion(v)), models: [.cp7960])
+                .signed(with: key)
+            try slots.installInactive(try verifier.verify(image.bytes))
+            try slots.activate(verifier: verifier)
+        }
+        let out = await b.run(["sh ima"])[0]
+        #expect(out.contains("Active slot:    b\n"), "\(out)")
+        #expect(out.contains("Slot a:         P0S3-08-12-00 (7960, 8 bytes)\n"), "\(out)")
+        #expect(out.contains("Slot b:         P0S3-08-12-01 (7960, 8 bytes) [active]\n"), "\(out)")
+        #expect(out.contains("Last upgrade:   \(PhoneCommandsTesting.utc(1_764_754_000)) P0S3-08-12-01 in slot b (from P0S3-08-12-00): activated\n"), "\(out)")
     }
 }

@@ -57,6 +57,13 @@ import Testing
             #expect(toolPage.contains(".SS " + Roff.quoted("deskphone \(name)")), "deskphone \(name)")
         }
         #expect(toolPage.contains(Roff.bold("--password-file")))
+        // A group's subcommands have their own entries and synopsis lines.
+        for sub in ImageCommand.configuration.subcommands {
+            let name = "deskphone image \(sub._commandName)"
+            #expect(toolPage.contains(".SS " + Roff.quoted(name)), "\(name)")
+            #expect(toolPage.contains(".B " + Roff.escape(name) + "\n"), "\(name) synopsis")
+        }
+        #expect(toolPage.contains(Roff.bold("--image-version")))
     }
 
     @Test func pagesByName() {

@@ -13,7 +13,8 @@ import Synchronization
 /// - `local.cnf`      parameters set on the phone itself (the flash layer of GUIDE.md §1.3)
 /// - `config/`        the last good copy of every provisioning file (SIPDefault.cnf,
 ///                    SIP<MAC>.cnf, RINGLIST.DAT, the dial plan, ring files)
-/// - later: call lists, firmware slots
+/// - `slots/`         firmware A/B slots (Firmware/FirmwareSlots.swift)
+/// - later: call lists
 ///
 /// Every write is atomic: the bytes go to a temporary file in the same folder, which is
 /// fsynced, renamed over the target, and the folder is fsynced. A kill at any moment leaves
@@ -51,6 +52,14 @@ public final class FlashStore: Sendable {
         let p = try absolute(path)
         guard POSIX.exists(p) else { return nil }
         return try POSIX.readAll(p, limit: readLimit)
+    }
+
+    /// The bytes of a file larger than `readLimit` allows (firmware images), or nil when it
+    /// does not exist.
+    public func read(_ path: String, limit: Int) throws(FlashError) -> [UInt8]? {
+        let p = try absolute(path)
+        guard POSIX.exists(p) else { return nil }
+        return try POSIX.readAll(p, limit: limit)
     }
 
     /// Replaces (or creates) a file atomically.
