@@ -45,11 +45,7 @@ import Testing
 
     @Test func callStatsPutsTheStatisticsInThe200OfTheFarEndsBye() async throws {
         let phone = try PhoneUnderTest(extra: "call_stats: 1\n")
-        phone.stack.receive(incomingInvite())
-        #expect(await phone.settle { phone.audio.streams.count == 1 })
-        phone.calls.setOffHook(true)
-        #expect(await phone.settle { phone.responses(200, to: "INVITE").count == 1 })
-        let tag = phone.responses(200, to: "INVITE").first?.toTag
+        let tag = try await phone.answerIncomingCall()
         phone.stack.receive(inDialogRequest("ACK", branch: "z9hG4bK-ack1", toTag: tag, cseq: 1))
         phone.audio.streams.first?.statistics.rxStatText = "Dur=2,Pkt=100"
         phone.audio.streams.first?.statistics.txStatText = "Dur=2,Pkt=101"
@@ -73,11 +69,7 @@ import Testing
 
     @Test func inDialogOptionsAndInfoAre200OtherMethods501() async throws {
         let phone = try PhoneUnderTest()
-        phone.stack.receive(incomingInvite())
-        #expect(await phone.settle { phone.audio.streams.count == 1 })
-        phone.calls.setOffHook(true)
-        #expect(await phone.settle { phone.responses(200, to: "INVITE").count == 1 })
-        let tag = phone.responses(200, to: "INVITE").first?.toTag
+        let tag = try await phone.answerIncomingCall()
         phone.stack.receive(inDialogRequest("ACK", branch: "z9hG4bK-ack1", toTag: tag, cseq: 1))
         phone.stack.receive(inDialogRequest("INFO", branch: "z9hG4bK-i1", toTag: tag, cseq: 2))
         phone.stack.receive(inDialogRequest("OPTIONS", branch: "z9hG4bK-o1", toTag: tag, cseq: 3))

@@ -422,11 +422,7 @@ extension String {
     /// On hook right after answering: the call is gone for the user, the BYE waits for the ACK.
     @Test func onHookBeforeTheACKWaitsForIt() async throws {
         let phone = try PhoneUnderTest()
-        phone.stack.receive(incomingInvite())
-        #expect(await phone.settle { phone.audio.streams.count == 1 })
-        phone.calls.setOffHook(true)
-        #expect(await phone.settle { phone.responses(200, to: "INVITE").count == 1 })
-        let tag = phone.responses(200, to: "INVITE").first?.toTag
+        let tag = try await phone.answerIncomingCall()
         phone.calls.setOffHook(false)
         #expect(phone.sink.sent("BYE").isEmpty)
         #expect(phone.calls.info().isEmpty)

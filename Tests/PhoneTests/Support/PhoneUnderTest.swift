@@ -1,3 +1,4 @@
+import Testing
 import NIOCore
 @testable import Phone
 import Provisioning
@@ -69,6 +70,16 @@ struct PhoneUnderTest {
     /// Responses sent with `status` to requests of `method`.
     func responses(_ status: Int, to method: String) -> [SIPMessage] {
         sink.responses(status).filter { (try? $0.cseq().method) == method }
+    }
+
+    /// An incoming INVITE (`incomingInvite()`), its stream opened, answered off hook: the To
+    /// tag of the phone's 200.
+    func answerIncomingCall() async throws -> String? {
+        stack.receive(incomingInvite())
+        #expect(await settle { audio.streams.count == 1 })
+        calls.setOffHook(true)
+        #expect(await settle { responses(200, to: "INVITE").count == 1 })
+        return responses(200, to: "INVITE").first?.toTag
     }
 
     func press(_ text: String) throws {
