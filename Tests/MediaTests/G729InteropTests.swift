@@ -125,7 +125,10 @@ import Glibc
         try #require(end - start > 8000, "tone recorded for \(Double(end - start) / 8000) s")
         let middle = Array(wav.samples[(start + 800)..<(end - 800)])
         let f = zeroCrossingFrequency(middle[...])
-        let level = rms(middle)
+        // The tone's level: the median over 20 ms windows, so that a gap the loaded test
+        // machine leaves in the sending (concealed by mediastream) does not pull it down.
+        let windows = stride(from: 0, to: middle.count - 160, by: 160).map { rms(Array(middle[$0..<$0 + 160])) }.sorted()
+        let level = windows.isEmpty ? 0 : windows[windows.count / 2]
         print("G.729 deskphone → mediastream: recorded \(wav.seconds) s, tone \(Double(end - start) / 8000) s, \(f) Hz, RMS \(level) (sent \(rms(tone)))")
         #expect(abs(f - 1000) < 20, "frequency \(f) Hz")
         #expect(level > rms(tone) * 0.5 && level < rms(tone) * 1.5, "RMS \(level)")
