@@ -125,10 +125,13 @@ import Glibc
         try #require(end - start > 8000, "tone recorded for \(Double(end - start) / 8000) s")
         let middle = Array(wav.samples[(start + 800)..<(end - 800)])
         let f = zeroCrossingFrequency(middle[...])
-        // The tone's level: the median over 20 ms windows, so that a gap the loaded test
-        // machine leaves in the sending (concealed by mediastream) does not pull it down.
+        // The tone's level as mediastream decoded it: the 90th percentile of its 20 ms windows.
+        // On a loaded machine mediastream's jitter buffer conceals late packets with fading
+        // repetitions (a CI run recorded 2 s of tone stretched over 4 s, median window RMS 339
+        // of 5656), so most windows can be concealment; the decoded ones still carry the level
+        // our encoder put in, and a wrong level from our encoder would move every window.
         let windows = stride(from: 0, to: middle.count - 160, by: 160).map { rms(Array(middle[$0..<$0 + 160])) }.sorted()
-        let level = windows.isEmpty ? 0 : windows[windows.count / 2]
+        let level = windows.isEmpty ? 0 : windows[windows.count * 9 / 10]
         print("G.729 deskphone → mediastream: recorded \(wav.seconds) s, tone \(Double(end - start) / 8000) s, \(f) Hz, RMS \(level) (sent \(rms(tone)))")
         #expect(abs(f - 1000) < 20, "frequency \(f) Hz")
         #expect(level > rms(tone) * 0.5 && level < rms(tone) * 1.5, "RMS \(level)")
