@@ -105,6 +105,7 @@ let package = Package(
                 "Provisioning", "Diagnostics", "PhoneClock", "SIPStack", "Scheduling", "SDP", "SIPMessage", "RTP", "Media",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // The CLI command families: the only place where the CLI meets the subsystems.
@@ -159,13 +160,9 @@ let package = Package(
         // Media (issue 12): session descriptions and RFC 3264 offer/answer; no I/O, stdlib only.
         .target(name: "SDP"),
         // RTP/RTCP packets, the sans-I/O send and receive sides with RFC 3550 statistics,
-        // RFC 4733 telephone-events; RTPSocketPair.swift is the only file that uses NIO.
+        // RFC 4733 telephone-events; RTPSocketPair.swift holds the two POSIX sockets (no NIO: the media thread polls them).
         .target(
-            name: "RTP",
-            dependencies: [
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            name: "RTP"
         ),
         // ALSA (libasound2-dev) for the sound card; speexdsp (libspeexdsp-dev) for the resampler
         // between the device's rate and the codecs' 8 kHz, the jitter buffer and the echo
@@ -204,11 +201,7 @@ let package = Package(
         .testTarget(name: "SDPTests", dependencies: ["SDP"]),
         .testTarget(
             name: "RTPTests",
-            dependencies: [
-                "RTP", "TestKit",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            dependencies: ["RTP", "TestKit"]
         ),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestKit"]),
 

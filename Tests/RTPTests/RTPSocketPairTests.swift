@@ -1,5 +1,6 @@
-import NIOCore
-import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import RTP
 
@@ -27,15 +28,17 @@ import RTP
         return MediaPortRange(start: base, end: base + 40)!
     }
 
-    @Test func datagramsArriveInOrderOnTheLoopWithRTCPOnPortPlusOne() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = group.next()
+    /// Waits up to `milliseconds` for input on either socket of `pair`.
+    static func poll(_ pair: RTPSocketPair, milliseconds: Int32) -> Bool {
+        var fds = [pollfd(fd: pair.rtpDescriptor, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: pair.rtcpDescriptor, events: Int16(POLLIN), revents: 0)]
+        return Glibc.poll(&fds, 2, milliseconds) > 0
+    }
+
+    @Test func datagramsArriveInOrderWithRTCPOnPortPlusOne() throws {
         var ports = Self.range()
-        let (stream, continuation) = AsyncStream<(RTPSocketPair.Kind, [UInt8], RTPEndpoint, Bool)>.makeStream()
-        let receiver = try await RTPSocketPair.bind(on: loop, host: "127.0.0.1", range: &ports, tos: 0xA0) { kind, buffer, from in
-            continuation.yield((kind, Array(buffer.readableBytesView), from, loop.inEventLoop))
-        }
-        let sender = try await RTPSocketPair.bind(on: loop, host: "127.0.0.1", range: &ports) { _, _, _ in }
+        let receiver = try RTPSocketPair.bind(host: "127.0.0.1", range: &ports, tos: 0xA0)
+        let sender = try RTPSocketPair.bind(host: "127.0.0.1", range: &ports)
         #expect(receiver.rtpPort % 2 == 0 && receiver.rtcpPort == receiver.rtpPort + 1)
         #expect(sender.rtpPort != receiver.rtpPort)
 
@@ -48,44 +51,62 @@ import RTP
         var rtp = RTPReceiver(expectedSource: RTPEndpoint(ipv4: "127.0.0.1", port: UInt16(sender.rtpPort))!)
         var sequence: [UInt16] = []
         var rtcp = 0
-        var onLoop = true
-        for await (kind, bytes, from, inLoop) in stream {
-            onLoop = onLoop && inLoop
-            switch kind {
-            case .rtp:
-                #expect(from.port == UInt16(sender.rtpPort))
-                if case .accepted(let h) = rtp.receive(bytes, from: from, arrival: .zero) { sequence.append(h.sequenceNumber) }
-            case .rtcp:
-                #expect(from.port == UInt16(sender.rtcpPort))
-                #expect(try RTCPCompound.parse(bytes) == [.receiverReport(ssrc: 77, reports: [])])
-                rtcp += 1
+        var buffer = [UInt8](repeating: 0, count: 2048)
+        while sequence.count < 99 || rtcp < 1, Self.poll(receiver, milliseconds: 2000) {
+            buffer.withUnsafeMutableBytes { raw in
+                while let (n, from) = receiver.receive(.rtp, into: raw) {
+                    #expect(from.port == UInt16(sender.rtpPort))
+                    if case .accepted(let h) = rtp.receive(Array(raw[0..<n]), from: from, arrival: .zero) { sequence.append(h.sequenceNumber) }
+                }
+                while let (n, from) = receiver.receive(.rtcp, into: raw) {
+                    #expect(from.port == UInt16(sender.rtcpPort))
+                    #expect((try? RTCPCompound.parse(Array(raw[0..<n]))) == [.receiverReport(ssrc: 77, reports: [])])
+                    rtcp += 1
+                }
             }
-            if sequence.count == 99 && rtcp == 1 { break }
         }
-        #expect(onLoop)
         #expect(sequence == Array(2...100))              // the first one counted at validation
+        #expect(rtcp == 1)
         #expect(rtp.statistics.packets == 100 && rtp.statistics.lost == 0)
-        await receiver.close()
-        await sender.close()
-        try await group.shutdownGracefully()
+        // Nothing waiting: nil, not a block.
+        buffer.withUnsafeMutableBytes { #expect(receiver.receive(.rtp, into: $0) == nil) }
+        receiver.close()
+        receiver.close()   // again: nothing
+        sender.close()
     }
 
-    @Test func takenPortsAreSkippedAndAFullRangeIsAnError() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = group.next()
+    @Test func takenPortsAreSkippedAndAFullRangeIsAnError() throws {
         let base = 2 * Int.random(in: 20000...30000)
         var one = MediaPortRange(start: base, end: base + 1)!
-        let first = try await RTPSocketPair.bind(on: loop, host: "127.0.0.1", range: &one) { _, _, _ in }
+        let first = try RTPSocketPair.bind(host: "127.0.0.1", range: &one)
         #expect(first.rtpPort == base)
         var again = MediaPortRange(start: base, end: base + 1)!
-        await #expect(throws: RTPSocketPair.BindError.noFreePort(first: base, last: base)) {
-            _ = try await RTPSocketPair.bind(on: loop, host: "127.0.0.1", range: &again) { _, _, _ in }
+        #expect(throws: RTPSocketPair.BindError.noFreePort(first: base, last: base)) {
+            _ = try RTPSocketPair.bind(host: "127.0.0.1", range: &again)
         }
         var two = MediaPortRange(start: base, end: base + 3)!
-        let second = try await RTPSocketPair.bind(on: loop, host: "127.0.0.1", range: &two) { _, _, _ in }
+        let second = try RTPSocketPair.bind(host: "127.0.0.1", range: &two)
         #expect(second.rtpPort == base + 2)
-        await first.close()
-        await second.close()
-        try await group.shutdownGracefully()
+        first.close()
+        second.close()
+    }
+
+    @Test func aNameIsNotANumericHost() {
+        var r = Self.range()
+        #expect(throws: RTPSocketPair.BindError.badHost("phone.example")) {
+            _ = try RTPSocketPair.bind(host: "phone.example", range: &r)
+        }
+    }
+
+    @Test func ipv6LoopbackWorksToo() throws {
+        var ports = Self.range()
+        let a = try RTPSocketPair.bind(host: "::1", range: &ports)
+        let b = try RTPSocketPair.bind(host: "::1", range: &ports)
+        let to = RTPEndpoint(address: .v6(0, 1), port: UInt16(b.rtpPort))
+        a.sendRTP([0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9], to: to)
+        #expect(Self.poll(b, milliseconds: 2000))
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let got = buffer.withUnsafeMutableBytes { b.receive(.rtp, into: $0) }
+        #expect(got?.count == 12 && got?.from == RTPEndpoint(address: .v6(0, 1), port: UInt16(a.rtpPort)))
     }
 }

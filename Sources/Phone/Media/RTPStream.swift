@@ -1,230 +1,32 @@
-import Diagnostics
-import Logging
 import Media
-import NIOCore
 import RTP
 import Scheduling
 import SDP
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// One call's RTP stream on its socket pair: `RTPSession` (sans I/O: sender, receiver, RTCP,
-/// RFC 4733) fed with G.711 or G.729 frames every 20 ms while the negotiation says the phone sends,
-/// what arrives decoded into a short playout queue, and the datagrams it asks for sent.
-/// The engine's clock drives `produce` and `playout`; datagrams arrive on the loop in order.
+/// One call's RTP stream as the call layer sees it (`CallStream`): the facade on the phone's
+/// loop of a `MediaChannel`, which the media thread runs. Every call goes through the media
+/// core's lock.
 @PhoneLoop
 final class RTPStream: CallStream {
-    let socket: RTPSocketPair
+    private let channel: MediaChannel
+    private let engine: MediaEngine
     let local: LocalMediaAddress
-    private weak var engine: MediaEngine?
-    private var negotiated: NegotiatedMedia?
-    private var remote: RTPEndpoint?
-    private var session: RTPSession?
-    private var keyedDigits: [Character] = []
-    private var inbandTone: ToneGenerator?
-    private let dtmfLevel: Int
-    /// What arrived, in timestamp order at the playout clock (speexdsp's adaptive buffer).
-    private let jitter: JitterBuffer?
-    /// The last frame played, repeated at falling gain to conceal a missing one.
-    private var lastPlayed: [Int16] = []
-    private var concealedRun = 0
-    /// Digits that arrive as tones (`dtmf_inband` both ways), reported like telephone-events.
-    private var detector = DTMFDetector()
-    private var encoded: [UInt8] = []
-    private var decoded: [Int16] = []
-    private var closed = false
-    private let log = Logger.category(.rtp)
 
-    init(socket: RTPSocketPair, local: LocalMediaAddress, engine: MediaEngine, dtmfLevel: Int) {
-        self.socket = socket
-        self.local = local
+    init(channel: MediaChannel, engine: MediaEngine) {
+        self.channel = channel
         self.engine = engine
-        self.dtmfLevel = dtmfLevel
-        encoded.reserveCapacity(AudioFormat.frameSamples)
-        decoded.reserveCapacity(AudioFormat.frameSamples)
-        jitter = JitterBuffer(span: Int32(AudioFormat.frameSamples))
+        self.local = channel.local
     }
 
-    var isActive: Bool { session != nil && !closed }
-    /// From the negotiation, kept as flags: read on every frame.
-    private var sends = false
-    private var receives = false
-    /// The negotiated codec's encoder and decoder (G.729's channels live as long as the call).
-    private var codec: (any AudioCodec)?
-    private var rtcpRemote: RTPEndpoint? { remote.map { RTPEndpoint(address: $0.address, port: $0.port &+ 1) } }
+    func apply(_ media: NegotiatedMedia) { engine.apply(media, to: channel) }
 
-    func apply(_ media: NegotiatedMedia) {
-        guard !closed, let engine else { return }
-        let first = session == nil
-        if codec == nil || negotiated?.codec != media.codec { codec = AudioCodecs.make(encoding: media.codec.encoding) }
-        negotiated = media
-        sends = media.direction.sends && media.remoteAddress != "0.0.0.0"
-        receives = media.direction.receives
-        remote = RTPEndpoint(ipv4: media.remoteAddress, port: media.remotePort)
-        if var s = session {
-            s.audioPayloadType = media.payloadType
-            s.sender.payloadType = media.payloadType
-            s.dtmfPayloadType = media.dtmfPayloadType
-            s.receiver.expectedSource = remote
-            session = s
-        } else {
-            session = RTPSession(payloadType: media.payloadType, dtmfPayloadType: media.dtmfPayloadType, expectedSource: remote,
-                                 cname: "deskphone@\(local.address)", start: engine.now)
-        }
-        let held = media.remoteHold ? " (held by the far end)" : ""
-        log.debug("RTP \(local.port) -> \(media.remoteAddress):\(media.remotePort) \(media.codec) pt \(media.payloadType) \(media.direction.rawValue)\(held)")
-        if first { engine.streamStarted(self) }
-    }
-
-    /// Digits keyed in a burst (`test key 159#`) go one after the other, each for the minimum
-    /// event length, never on top of each other.
     func sendDigit(_ digit: Character) {
-        keyedDigits.append(digit)
+        engine.withChannel { _ in channel.sendDigit(digit) }
     }
 
-    private func startNextDigit(_ s: inout RTPSession) {
-        guard !s.sendingEvent, inbandTone == nil, !keyedDigits.isEmpty else { return }
-        let digit = keyedDigits.removeFirst()
-        if s.keyDown(digit) {
-            s.keyUp()   // a keyed digit: held for the minimum (100 ms)
-            log.debug("RTP: DTMF \(digit) as telephone-event pt \(s.dtmfPayloadType ?? 0)")
-        } else if let tone = Tone.dtmf(digit, dbLevel: dtmfLevel) {
-            inbandTone = ToneGenerator(tone)   // no telephone-event negotiated: in-band (GUIDE.md §9.6)
-            log.debug("RTP: DTMF \(digit) in-band")
-        }
-    }
-
-    func close() {
-        guard !closed else { return }
-        closed = true
-        if var s = session, let to = rtcpRemote {
-            socket.sendRTCP(s.bye(now: engine?.now ?? .zero, ntp: Self.ntpNow()), to: to)
-            session = s
-        }
-        engine?.streamClosed(self)
-        let socket = self.socket
-        Task { await socket.close() }
-    }
+    func close() { engine.close(channel) }
 
     var statistics: CallStreamStatistics {
-        var out = CallStreamStatistics()
-        guard let s = session else { return out }
-        let now = engine?.now ?? .zero
-        out.codec = negotiated.map { "\($0.codec)" } ?? ""
-        out.remote = negotiated.map { "\($0.remoteAddress):\($0.remotePort)" } ?? ""
-        out.packetsSent = Int(s.sender.statistics.packets)
-        out.octetsSent = Int(s.sender.statistics.octets)
-        let r = s.receiver.statistics
-        out.packetsReceived = Int(r.packets)
-        out.octetsReceived = Int(r.octets)
-        out.lost = max(0, Int(r.lost))
-        out.duplicates = Int(r.duplicates)
-        out.outOfOrder = Int(r.outOfOrder)
-        out.discarded = s.receiver.drops.total
-        out.local = "\(local.address):\(local.port)"
-        out.drops = RTPDropReason.allCases.filter { s.receiver.drops[$0] > 0 }
-            .map { "\($0.rawValue) \(s.receiver.drops[$0])" }.joined(separator: ", ")
-        out.jitter = Int(r.jitter)
-        out.roundTripMilliseconds = s.rtcp.roundTrip.map { Int($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) }
-        out.rxStatText = s.rxStat(now: now, late: jitter?.late)
-        out.late = jitter?.late ?? 0
-        out.concealed = jitter?.concealed ?? 0
-        out.jitterBufferMilliseconds = jitter?.delayMilliseconds ?? 0
-        out.txStatText = s.txStat(now: now)
-        return out
-    }
-
-    // MARK: the engine's clock
-
-    /// One 20 ms frame of microphone audio, encoded and sent (or a telephone-event in its place).
-    func produce(_ capture: [Int16], now: Duration) {
-        guard !closed, var s = session, let remote else { return }
-        session = nil   // `s` the only owner while it changes: no copy of its buffers per frame
-        defer { session = s }
-        if let report = s.rtcpIfDue(now: now, ntp: Self.ntpNow()), let to = rtcpRemote { socket.sendRTCP(report, to: to) }
-        var payload: [UInt8]?
-        if sends {
-            startNextDigit(&s)
-            var frame = capture
-            if var tone = inbandTone {
-                tone.fill(&frame)   // the digit replaces the microphone while it sounds
-                inbandTone = tone.finished ? nil : tone
-            }
-            encoded.removeAll(keepingCapacity: true)
-            if let codec {
-                codec.encode(frame, into: &encoded)
-                payload = encoded
-            }
-        }
-        for packet in s.frame(payload, now: now) { socket.sendRTP(packet, to: remote) }
-    }
-
-    /// The frame heard from the far end at this 20 ms tick: the jitter buffer's, decoded; a
-    /// missing one concealed for three frames at most (60 ms), then silence — G.729 by its
-    /// decoder's frame erasure, G.711 (which has none) by the last frame at half the gain
-    /// each time.
-    func playout() -> [Int16]? {
-        guard receives, let jitter, let codec else { return nil }
-        switch jitter.next() {
-        case .payload(let payload):
-            decoded.removeAll(keepingCapacity: true)
-            payload.withUnsafeBytes { codec.decode($0, into: &decoded) }
-            lastPlayed = decoded
-            concealedRun = 0
-            if let key = detector.process(decoded) {
-                log.debug("RTP: received DTMF \(key) (in-band)")
-                engine?.digitReceived(key)
-            }
-            return decoded
-        case .missing:
-            guard !lastPlayed.isEmpty, concealedRun < 3 else { return nil }
-            concealedRun += 1
-            if codec is G711Codec {
-                for i in lastPlayed.indices { lastPlayed[i] /= 2 }
-                return lastPlayed
-            }
-            decoded.removeAll(keepingCapacity: true)
-            codec.conceal(into: &decoded)
-            return decoded
-        }
-    }
-
-    // MARK: the wire
-
-    func received(_ kind: RTPSocketPair.Kind, _ datagram: ByteBuffer, from source: RTPEndpoint) {
-        guard !closed, var s = session, let engine else { return }
-        session = nil   // `s` the only owner while it changes: no copy of its buffers per packet
-        defer { session = s }
-        let now = engine.now
-        if kind == .rtcp {
-            _ = try? s.receiveRTCP(Array(datagram.readableBytesView), now: now, ntp: Self.ntpNow())
-            return
-        }
-        datagram.withUnsafeReadableBytes { raw in
-            for incoming in s.receive(raw, from: source, arrival: now) {
-                switch incoming {
-                case .audio(let header):
-                    jitter?.put(UnsafeRawBufferPointer(rebasing: raw[header.payloadRange]), timestamp: header.timestamp,
-                                sequence: header.sequenceNumber)
-                case .digit(.began(let code, _)):
-                    if let key = TelephoneEvent.key(for: code) {
-                        log.debug("RTP: received DTMF \(key) (telephone-event)")
-                        engine.digitReceived(key)
-                    }
-                case .digit, .otherPayloadType, .duplicate:
-                    break
-                case .dropped(let reason):
-                    log.debug("RTP: dropped a packet from \(source): \(reason.rawValue)")
-                }
-            }
-        }
-    }
-
-    static func ntpNow() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return NTPTime.from(unixSeconds: UInt64(ts.tv_sec), nanoseconds: UInt32(ts.tv_nsec))
+        engine.withChannel { core in channel.statistics(now: core.now) }
     }
 }
