@@ -135,8 +135,11 @@ class Phone:
         with open(prov + "/SIP0011AABBCC42.cnf", "w") as f:
             f.write(f"line1_name: {PHONE_USER}\nline1_password: pw{PHONE_USER}\n")
         self.log_path = work + "/deskphoned.log"
+        # BENCH_WRAP: a profiler to run the phone under (e.g. "perf record -g -o /tmp/p.data --");
+        # its figures are then the profiler's, not the phone's.
+        wrap = os.environ.get("BENCH_WRAP", "").split()
         self.proc = subprocess.Popen(
-            [bindir + "/deskphoned", "--provision", prov, "--flash", work + "/flash", "--mac", "00:11:AA:BB:CC:42",
+            wrap + [bindir + "/deskphoned", "--provision", prov, "--flash", work + "/flash", "--mac", "00:11:AA:BB:CC:42",
              "--telnet", "127.0.0.1:0", "--console", "none", "--sip-address", "127.0.0.1", "--config", "/dev/null",
              "--audio", audio, "--log-level", log_level],
             stderr=open(self.log_path, "w"), stdout=subprocess.DEVNULL)

@@ -75,6 +75,10 @@ public final class RTPSocketPair: @unchecked Sendable {
                 _ = setsockopt(fd, Int32(IPPROTO_IP), IP_TOS, &value, socklen_t(MemoryLayout<Int32>.size))
             }
         }
+        // The kernel's arrival time on every datagram (SCM_TIMESTAMPNS): the media thread
+        // reads its sockets once per 20 ms frame, and RFC 3550's jitter needs the arrival.
+        var on: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, socklen_t(MemoryLayout<Int32>.size))
         let bound = local.withSockaddr(port: UInt16(port)) { Glibc.bind(fd, $0, $1) }
         if bound != 0 {
             let e = errno
@@ -99,26 +103,55 @@ public final class RTPSocketPair: @unchecked Sendable {
         }
     }
 
-    /// One waiting datagram of `kind` into `buffer`: its length and source, nil when none is
-    /// waiting. Errors queued on the socket (ICMP unreachable) are consumed and skipped.
-    public func receive(_ kind: Kind, into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, from: RTPEndpoint)? {
+    /// One waiting datagram of `kind` into `buffer`: its length, source and the kernel's
+    /// arrival time (CLOCK_REALTIME, nil when the kernel gave none), nil when none is waiting.
+    /// Errors queued on the socket (ICMP unreachable) are consumed and skipped.
+    public func receive(_ kind: Kind, into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, from: RTPEndpoint, arrival: timespec?)? {
         let fd = kind == .rtp ? rtpDescriptor : rtcpDescriptor
         guard fd >= 0 else { return nil }
         var storage = sockaddr_storage()
+        // Room for one cmsghdr and its timespec (16 + 16 bytes), 8-byte aligned.
+        var control: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         while true {
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let n = withUnsafeMutablePointer(to: &storage) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    recvfrom(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT), $0, &length)
+            var iov = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+            let result: (Int, Int) = withUnsafeMutablePointer(to: &storage) { name in
+                withUnsafeMutablePointer(to: &iov) { iovp in
+                    withUnsafeMutableBytes(of: &control) { c in
+                        var message = msghdr(msg_name: UnsafeMutableRawPointer(name), msg_namelen: socklen_t(MemoryLayout<sockaddr_storage>.size),
+                                             msg_iov: iovp, msg_iovlen: 1, msg_control: c.baseAddress, msg_controllen: c.count, msg_flags: 0)
+                        let n = recvmsg(fd, &message, Int32(MSG_DONTWAIT))
+                        return (n, Int(message.msg_controllen))
+                    }
                 }
             }
+            let n = result.0
             if n < 0 {
                 if errno == EINTR || errno == ECONNREFUSED { continue }
                 return nil
             }
             guard let from = RTPEndpoint(storage) else { continue }
-            return (n, from)
+            let arrival = withUnsafeBytes(of: &control) { Self.timestamp(in: UnsafeRawBufferPointer(rebasing: $0[0..<min(result.1, $0.count)])) }
+            return (n, from, arrival)
         }
+    }
+
+    /// The SCM_TIMESTAMPNS among the control messages (cmsghdr: length, level, type, data
+    /// aligned to 8 bytes on Linux).
+    static func timestamp(in control: UnsafeRawBufferPointer) -> timespec? {
+        let header = MemoryLayout<cmsghdr>.size
+        var offset = 0
+        while offset + header <= control.count {
+            let length = Int(control.loadUnaligned(fromByteOffset: offset, as: Int.self))
+            let level = control.loadUnaligned(fromByteOffset: offset + 8, as: Int32.self)
+            let type = control.loadUnaligned(fromByteOffset: offset + 12, as: Int32.self)
+            guard length >= header else { return nil }
+            if level == SOL_SOCKET, type == SCM_TIMESTAMPNS, length >= header + MemoryLayout<timespec>.size,
+               offset + header + MemoryLayout<timespec>.size <= control.count {
+                return control.loadUnaligned(fromByteOffset: offset + header, as: timespec.self)
+            }
+            offset += (length + 7) & ~7
+        }
+        return nil
     }
 
     /// Closes both sockets (again: nothing).

@@ -164,7 +164,10 @@ import TestKit
             #expect(info.declaredDataSize % 320 == 0, "whole frames only: \(info.declaredDataSize)")
             #expect(44 + Int(info.declaredDataSize) <= bytes.count, "the header counts bytes that are not there")
             let extra = bytes.count - 44 - Int(info.declaredDataSize)
-            #expect(extra == 0 || extra == 320, "at most the frame being written is uncounted: \(extra)")
+            // At most the frame being written is uncounted, whole or in part: Linux stops a
+            // buffered write between pages when a fatal signal is pending, so a frame that
+            // crosses a page boundary can be cut.
+            #expect(extra >= 0 && extra <= 320, "at most the frame being written is uncounted: \(extra)")
             if extra > 0 { unaccounted += 1 }
             let x = try WAVFile.samples(bytes)
             #expect(x.count == Int(info.declaredDataSize) / 2)

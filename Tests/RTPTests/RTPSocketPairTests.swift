@@ -35,6 +35,13 @@ import RTP
         return Glibc.poll(&fds, 2, milliseconds) > 0
     }
 
+    /// How long ago a CLOCK_REALTIME instant was.
+    static func secondsAgo(_ t: timespec) -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec - t.tv_sec) + Double(now.tv_nsec - t.tv_nsec) / 1e9
+    }
+
     @Test func datagramsArriveInOrderWithRTCPOnPortPlusOne() throws {
         var ports = Self.range()
         let receiver = try RTPSocketPair.bind(host: "127.0.0.1", range: &ports, tos: 0xA0)
@@ -54,11 +61,12 @@ import RTP
         var buffer = [UInt8](repeating: 0, count: 2048)
         while sequence.count < 99 || rtcp < 1, Self.poll(receiver, milliseconds: 2000) {
             buffer.withUnsafeMutableBytes { raw in
-                while let (n, from) = receiver.receive(.rtp, into: raw) {
+                while let (n, from, arrival) = receiver.receive(.rtp, into: raw) {
+                    #expect(arrival.map { Self.secondsAgo($0) < 5 } == true, "a kernel arrival time, just now")
                     #expect(from.port == UInt16(sender.rtpPort))
                     if case .accepted(let h) = rtp.receive(Array(raw[0..<n]), from: from, arrival: .zero) { sequence.append(h.sequenceNumber) }
                 }
-                while let (n, from) = receiver.receive(.rtcp, into: raw) {
+                while let (n, from, _) = receiver.receive(.rtcp, into: raw) {
                     #expect(from.port == UInt16(sender.rtcpPort))
                     #expect((try? RTCPCompound.parse(Array(raw[0..<n]))) == [.receiverReport(ssrc: 77, reports: [])])
                     rtcp += 1
@@ -107,6 +115,6 @@ import RTP
         #expect(Self.poll(b, milliseconds: 2000))
         var buffer = [UInt8](repeating: 0, count: 64)
         let got = buffer.withUnsafeMutableBytes { b.receive(.rtp, into: $0) }
-        #expect(got?.count == 12 && got?.from == RTPEndpoint(address: .v6(0, 1), port: UInt16(a.rtpPort)))
+        #expect(got?.count == 12 && got?.from == RTPEndpoint(address: .v6(0, 1), port: UInt16(a.rtpPort)) && got?.arrival != nil)
     }
 }

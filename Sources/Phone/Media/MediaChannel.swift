@@ -193,10 +193,18 @@ final class MediaChannel {
     // MARK: the wire
 
     /// Every datagram waiting on the socket of `kind`, read into `buffer` (the thread's one
-    /// receive buffer) and handed to the session. `heard` is told about telephone-events.
-    func drain(_ kind: RTPSocketPair.Kind, buffer: UnsafeMutableRawBufferPointer, now: Duration, digit heard: (Character) -> Void) {
-        while !closed, let (count, source) = socket.receive(kind, into: buffer) {
-            received(kind, UnsafeRawBufferPointer(rebasing: buffer[0..<count]), from: source, now: now, digit: heard)
+    /// receive buffer) and handed to the session with the kernel's arrival time (`now` on the
+    /// media clock, `realNow` the same instant on CLOCK_REALTIME). `heard` is told about
+    /// telephone-events.
+    func drain(_ kind: RTPSocketPair.Kind, buffer: UnsafeMutableRawBufferPointer, now: Duration, realNow: timespec,
+               digit heard: (Character) -> Void) {
+        while !closed, let (count, source, stamp) = socket.receive(kind, into: buffer) {
+            var arrival = now
+            if let stamp {
+                let ago = Duration.seconds(realNow.tv_sec - stamp.tv_sec) + .nanoseconds(realNow.tv_nsec - stamp.tv_nsec)
+                if ago > .zero, ago < now { arrival = now - ago }
+            }
+            received(kind, UnsafeRawBufferPointer(rebasing: buffer[0..<count]), from: source, now: arrival, digit: heard)
         }
     }
 

@@ -8,14 +8,15 @@ import RTP
 /// The phone's media thread: every call's RTP and the audio device, on a thread of their own
 /// so that the 20 ms send interval holds while the phone's loop is busy with SIP, the CLI or a
 /// TFTP transfer (the calls benchmark measured a p99 send gap of 23.7 ms with media on that
-/// loop). It sleeps in `poll` on the calls' sockets until the next frame's deadline (the
-/// last fraction of a millisecond in `nanosleep`, so a frame is not up to 1 ms late), reads
-/// what arrived, then produces the frames due. With no tone and no call it has no deadline
-/// and sleeps until woken (a socket pair's datagram wakes it only to be read).
+/// loop). While the 20 ms clock runs it wakes once per frame: it sleeps to the frame's
+/// deadline, reads every call's sockets (the kernel stamps each datagram's arrival, so RFC
+/// 3550's jitter is the wire's, not the frame's) and runs the frame — one wake-up where a
+/// thread that also woke for each datagram took two or three, which was most of its CPU. With
+/// no tone and no call it has no deadline and sleeps in `poll` until woken.
 ///
-/// The phone's loop changes `MediaCore` under its lock, then calls `wake()` when the thread
-/// must see the change before its next deadline (the clock started, a channel added or removed,
-/// shutdown).
+/// The phone's loop changes `MediaCore` under its lock; the thread sees a change at its next
+/// frame (within 20 ms) or, when its clock is stopped, when `wake()` is called (the clock
+/// started, a channel added or removed, shutdown).
 final class MediaThread: @unchecked Sendable {
     private let core: MediaCore
     /// A socket pair: the loop writes a byte to `wakeWrite`, the thread polls `wakeRead`.
@@ -109,24 +110,28 @@ final class MediaThread: @unchecked Sendable {
                 return core.pacer?.nextDeadline
             }
             if core.lock.withLock({ core.stopping }) { return }
-            for i in fds.indices { fds[i].revents = 0 }
-            let ready: Int32
             if let deadline {
-                let wait = max(.zero, ContinuousClock.now.duration(to: deadline))
-                if wait >= .milliseconds(1) {
-                    // poll's whole milliseconds, rounded down: it wakes up to 1 ms early and
-                    // the next turn sleeps the rest.
-                    ready = poll(&fds, nfds_t(fds.count), Int32(wait / .milliseconds(1)))
-                } else {
-                    // The last fraction of a millisecond: a sleep as exact as the kernel's
-                    // timer slack (ppoll, which takes nanoseconds, is not in Swift's Glibc).
-                    var rest = timespec(tv_sec: 0, tv_nsec: Int(wait.components.attoseconds / 1_000_000_000))
-                    if rest.tv_nsec > 0 { _ = nanosleep(&rest, nil) }
-                    ready = poll(&fds, nfds_t(fds.count), 0)
+                // The clock runs: one wake-up per frame. Sleep to the deadline, then read
+                // every socket (the kernel stamped each datagram's arrival) and run the frame.
+                let wait = ContinuousClock.now.duration(to: deadline)
+                if wait > .zero {
+                    var rest = timespec(tv_sec: Int(wait.components.seconds), tv_nsec: Int(wait.components.attoseconds / 1_000_000_000))
+                    _ = nanosleep(&rest, nil)
                 }
-            } else {
-                ready = poll(&fds, nfds_t(fds.count), -1)
+                core.lock.withLock {
+                    let now = core.now
+                    var realNow = timespec()
+                    clock_gettime(CLOCK_REALTIME, &realNow)
+                    let heard = core.digitHeard
+                    for owner in owners { owner.channel.drain(owner.kind, buffer: receiveBuffer, now: now, realNow: realNow, digit: heard) }
+                    core.tick()
+                }
+                continue
             }
+            // No clock: sleep until woken (the clock starts, a channel comes or goes) or a
+            // datagram arrives for a stream not started yet (read, and dropped by its session).
+            for i in fds.indices { fds[i].revents = 0 }
+            let ready = poll(&fds, nfds_t(fds.count), -1)
             if ready < 0, errno != EINTR {
                 log.error("media thread: poll: \(String(cString: strerror(errno)))")
             }
@@ -136,14 +141,15 @@ final class MediaThread: @unchecked Sendable {
                 }
                 core.lock.withLock {
                     let now = core.now
+                    var realNow = timespec()
+                    clock_gettime(CLOCK_REALTIME, &realNow)
                     let heard = core.digitHeard
                     for i in 1..<fds.count where fds[i].revents != 0 {
                         let owner = owners[i - 1]
-                        owner.channel.drain(owner.kind, buffer: receiveBuffer, now: now, digit: heard)
+                        owner.channel.drain(owner.kind, buffer: receiveBuffer, now: now, realNow: realNow, digit: heard)
                     }
                 }
             }
-            core.lock.withLock { core.tick() }
         }
     }
 }
