@@ -41,8 +41,14 @@ public protocol AudioPlayback: AnyObject {
 }
 
 public protocol AudioDevice: AudioCapture, AudioPlayback {
+    /// Writes out what the device buffers (the media clock stopped: no frame follows soon).
+    func flush()
     /// Flushes and releases the device; further calls do nothing.
     func close()
+}
+
+extension AudioDevice {
+    public func flush() {}
 }
 
 /// `--audio null`: silence in, nothing out (counted, so tests can see frames flowed).

@@ -13,6 +13,9 @@ import Glibc
 public struct DTMFDetector: Sendable {
     static let rows: [Double] = [697, 770, 852, 941]
     static let columns: [Double] = [1209, 1336, 1477, 1633]
+    /// Goertzel's 2·cos(2πf/8000) of each, computed once (not eight cosines per frame).
+    static let rowCoefficients = rows.map { 2 * cos(2 * Double.pi * $0 / 8000) }
+    static let columnCoefficients = columns.map { 2 * cos(2 * Double.pi * $0 / 8000) }
     static let keys: [[Character]] = [["1", "2", "3", "A"], ["4", "5", "6", "B"], ["7", "8", "9", "C"], ["*", "0", "#", "D"]]
     /// The weakest tone accepted: about -30 dBm0 per tone (Goertzel power per sample, A²/4).
     static let minimumPower = 2.5e4
@@ -46,8 +49,8 @@ public struct DTMFDetector: Sendable {
     /// The key whose two tones dominate `frame`, if one does.
     static func detect(_ frame: [Int16]) -> Character? {
         guard !frame.isEmpty else { return nil }
-        let r = rows.map { goertzel(frame, $0) }
-        let c = columns.map { goertzel(frame, $0) }
+        let r = rowCoefficients.map { goertzel(frame, coefficient: $0) }
+        let c = columnCoefficients.map { goertzel(frame, coefficient: $0) }
         guard let (ri, rp) = r.enumerated().max(by: { $0.element < $1.element }).map({ ($0.offset, $0.element) }),
               let (ci, cp) = c.enumerated().max(by: { $0.element < $1.element }).map({ ($0.offset, $0.element) }),
               rp > minimumPower, cp > minimumPower,
@@ -62,7 +65,10 @@ public struct DTMFDetector: Sendable {
 
     /// Power of `frequency` in `frame`, per sample (A²/4 for a sine of amplitude A).
     static func goertzel(_ frame: [Int16], _ frequency: Double) -> Double {
-        let coefficient = 2 * cos(2 * Double.pi * frequency / 8000)
+        goertzel(frame, coefficient: 2 * cos(2 * Double.pi * frequency / 8000))
+    }
+
+    static func goertzel(_ frame: [Int16], coefficient: Double) -> Double {
         var s1 = 0.0, s2 = 0.0
         for x in frame {
             let s0 = Double(x) + coefficient * s1 - s2

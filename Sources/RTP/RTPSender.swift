@@ -44,11 +44,19 @@ public struct RTPSender: Sendable {
     /// The next audio packet: `samples` is the frame's length in timestamp units (160 for
     /// 20 ms of G.711). The first packet and the first after `skip` carry the marker.
     public mutating func packet(payload: some Collection<UInt8>, samples: UInt32) -> [UInt8] {
+        var out: [UInt8] = []
+        packet(payload: payload, samples: samples, into: &out)
+        return out
+    }
+
+    /// The same, written over `out` (kept by the caller from packet to packet: no allocation
+    /// once it has grown to a packet's size).
+    public mutating func packet(payload: some Collection<UInt8>, samples: UInt32, into out: inout [UInt8]) {
         let header = RTPHeader(marker: startOfTalkspurt, payloadType: payloadType, sequenceNumber: sequenceNumber,
                                timestamp: timestamp, ssrc: ssrc)
         startOfTalkspurt = false
         timestamp &+= samples
-        return emit(header, payload)
+        emit(header, payload, into: &out)
     }
 
     /// A frame not sent (silence suppressed, or a telephone-event in its place): the clock runs
@@ -61,14 +69,23 @@ public struct RTPSender: Sendable {
     /// A packet with its own payload type, timestamp and marker, in this stream's sequence:
     /// RFC 4733 events share the SSRC and sequence space of the audio (§2.1).
     public mutating func packet(payloadType pt: UInt8, timestamp ts: UInt32, marker: Bool, payload: some Collection<UInt8>) -> [UInt8] {
-        emit(RTPHeader(marker: marker, payloadType: pt, sequenceNumber: sequenceNumber, timestamp: ts, ssrc: ssrc), payload)
+        var out: [UInt8] = []
+        packet(payloadType: pt, timestamp: ts, marker: marker, payload: payload, into: &out)
+        return out
     }
 
-    private mutating func emit(_ header: RTPHeader, _ payload: some Collection<UInt8>) -> [UInt8] {
+    public mutating func packet(payloadType pt: UInt8, timestamp ts: UInt32, marker: Bool, payload: some Collection<UInt8>,
+                                into out: inout [UInt8]) {
+        emit(RTPHeader(marker: marker, payloadType: pt, sequenceNumber: sequenceNumber, timestamp: ts, ssrc: ssrc), payload, into: &out)
+    }
+
+    private mutating func emit(_ header: RTPHeader, _ payload: some Collection<UInt8>, into out: inout [UInt8]) {
         sequenceNumber &+= 1
         statistics.packets += 1
         statistics.octets += UInt64(payload.count)
         statistics.lastTimestamp = header.timestamp
-        return header.packet(payload: payload)
+        out.removeAll(keepingCapacity: true)
+        header.write(to: &out)
+        out.append(contentsOf: payload)
     }
 }

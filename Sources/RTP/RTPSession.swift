@@ -26,6 +26,8 @@ public struct RTPSession: Sendable {
     private var pendingDigit: UInt8?
     private var stopRequested = false
     private var eventPackets = 0
+    /// The packet being sent (`frame(_:now:send:)`), reused from frame to frame.
+    private var packetBuffer: [UInt8] = []
 
     public init(payloadType: UInt8, dtmfPayloadType: UInt8?, expectedSource: RTPEndpoint?, cname: String, start: Duration,
                 clockRate: Int = 8000, samplesPerPacket: UInt32 = 160, minimumEventPackets: Int = 5,
@@ -73,6 +75,14 @@ public struct RTPSession: Sendable {
     /// suppressed, or the stream is on hold) sends nothing and marks the next talkspurt.
     public mutating func frame(_ payload: [UInt8]?, now: Duration) -> [[UInt8]] {
         var out: [[UInt8]] = []
+        frame(payload, now: now) { out.append(Array($0)) }
+        return out
+    }
+
+    /// The same, each packet handed to `send` as it is made, in one buffer the session keeps
+    /// (valid during the call only): no allocation per packet on the media thread.
+    public mutating func frame(_ payload: [UInt8]?, now: Duration, send: ([UInt8]) -> Void) {
+        var sent = false
         if let dtmf = dtmfPayloadType, sendingEvent {
             var events: [TelephoneEventPacket] = []
             if let code = pendingDigit {
@@ -87,16 +97,19 @@ public struct RTPSession: Sendable {
                 eventPackets += 1
             }
             for e in events {
-                out.append(sender.packet(payloadType: dtmf, timestamp: e.timestamp, marker: e.marker, payload: e.payload))
+                sender.packet(payloadType: dtmf, timestamp: e.timestamp, marker: e.marker, payload: e.payload, into: &packetBuffer)
+                send(packetBuffer)
+                sent = true
             }
             sender.skip(samples: samplesPerPacket, newTalkspurt: false)
         } else if let payload {
-            out.append(sender.packet(payload: payload, samples: samplesPerPacket))
+            sender.packet(payload: payload, samples: samplesPerPacket, into: &packetBuffer)
+            send(packetBuffer)
+            sent = true
         } else {
             sender.skip(samples: samplesPerPacket)
         }
-        if firstSent == nil && !out.isEmpty { firstSent = now }
-        return out
+        if firstSent == nil && sent { firstSent = now }
     }
 
     // MARK: Receiving
@@ -115,17 +128,26 @@ public struct RTPSession: Sendable {
     /// One RTP datagram. Packets on probation (the first of a new source) are played too:
     /// they already passed the address check.
     public mutating func receive(_ bytes: UnsafeRawBufferPointer, from source: RTPEndpoint, arrival: Duration) -> [Incoming] {
+        var out: [Incoming] = []
+        receive(bytes, from: source, arrival: arrival) { out.append($0) }
+        return out
+    }
+
+    /// The same, what the datagram holds handed to `each` (no array per packet).
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, from source: RTPEndpoint, arrival: Duration,
+                                 each: (Incoming) -> Void) {
         let header: RTPHeader
         switch receiver.receive(bytes, from: source, arrival: arrival) {
         case .accepted(let h), .probation(let h): header = h
-        case .duplicate: return [.duplicate]
-        case .dropped(let reason): return [.dropped(reason)]
+        case .duplicate: return each(.duplicate)
+        case .dropped(let reason): return each(.dropped(reason))
         }
         if let dtmf = dtmfPayloadType, header.payloadType == dtmf {
             let payload = UnsafeRawBufferPointer(rebasing: bytes[header.payloadRange])
-            return dtmfReceiver.receive(payload: payload, timestamp: header.timestamp).map { .digit($0) }
+            for report in dtmfReceiver.receive(payload: payload, timestamp: header.timestamp) { each(.digit(report)) }
+            return
         }
-        return [header.payloadType == audioPayloadType ? .audio(header) : .otherPayloadType(header)]
+        each(header.payloadType == audioPayloadType ? .audio(header) : .otherPayloadType(header))
     }
 
     public mutating func receive(_ bytes: [UInt8], from source: RTPEndpoint, arrival: Duration) -> [Incoming] {

@@ -156,7 +156,7 @@ final class MediaChannel {
             }
             if codec != nil { payload = encoded }
         }
-        for packet in s.frame(payload, now: now) { socket.sendRTP(packet, to: remote) }
+        s.frame(payload, now: now) { socket.sendRTP($0, to: remote) }
     }
 
     /// The frame heard from the far end at this 20 ms tick: the jitter buffer's, decoded; a
@@ -217,7 +217,7 @@ final class MediaChannel {
             _ = try? s.receiveRTCP(Array(datagram), now: now, ntp: Self.ntpNow())
             return
         }
-        for incoming in s.receive(datagram, from: source, arrival: now) {
+        s.receive(datagram, from: source, arrival: now) { incoming in
             switch incoming {
             case .audio(let header):
                 jitter?.put(UnsafeRawBufferPointer(rebasing: datagram[header.payloadRange]), timestamp: header.timestamp,

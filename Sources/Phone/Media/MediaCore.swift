@@ -140,6 +140,7 @@ final class MediaCore: @unchecked Sendable {
         for _ in due { frame() }
         if !needsClock {
             pacer = nil
+            device?.flush()
             releaseDeviceIfOpenedWhenNeeded()
         }
     }
