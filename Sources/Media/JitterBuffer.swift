@@ -15,7 +15,6 @@ public final class JitterBuffer {
     private let state: OpaquePointer
     /// Timestamp units per frame (160 at 8 kHz, 20 ms).
     public let span: Int32
-    private var scratch = [CChar](repeating: 0, count: 2048)
     private var started = false
     /// Packets that came after their turn to be played had passed.
     public private(set) var late = 0
@@ -51,25 +50,40 @@ public final class JitterBuffer {
 
     /// The frame due at this 20 ms tick (and the clock moved on by one frame).
     public func next() -> Frame {
+        var payload: [UInt8] = []
+        return next(into: &payload) ? .payload(payload) : .missing
+    }
+
+    /// The same, the payload written over `payload` (kept by the caller from frame to frame:
+    /// no allocation per frame once it has grown); false when the frame is missing.
+    public func next(into payload: inout [UInt8]) -> Bool {
         defer { jitter_buffer_tick(state) }
+        if payload.count < Self.maximumPayload {
+            payload.append(contentsOf: repeatElement(0, count: Self.maximumPayload - payload.count))
+        }
         var offset: Int32 = 0
-        let result: Int32 = scratch.withUnsafeMutableBufferPointer { buffer in
+        var length = 0
+        let result: Int32 = payload.withUnsafeMutableBytes { raw in
             var packet = JitterBufferPacket()
-            packet.data = buffer.baseAddress
-            packet.len = UInt32(buffer.count)
+            packet.data = raw.baseAddress?.assumingMemoryBound(to: CChar.self)
+            packet.len = UInt32(raw.count)
             let r = jitter_buffer_get(state, &packet, span, &offset)
-            if r == JITTER_BUFFER_OK { lastLength = Int(packet.len) }
+            if r == JITTER_BUFFER_OK { length = min(Int(packet.len), raw.count) }
             return r
         }
         guard result == JITTER_BUFFER_OK else {
+            payload.removeAll(keepingCapacity: true)
             if started { concealed += 1 }
-            return .missing
+            return false
         }
+        payload.removeLast(payload.count - length)
         started = true
         delivered += 1
-        return .payload(scratch.prefix(lastLength).map { UInt8(bitPattern: $0) })
+        return true
     }
-    private var lastLength = 0
+
+    /// The largest payload a frame may have (the receive buffer's size).
+    static let maximumPayload = 2048
 
     /// Packets waiting in the buffer: its delay is about that many frames.
     public var waiting: Int {

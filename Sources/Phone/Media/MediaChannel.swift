@@ -33,6 +33,8 @@ final class MediaChannel {
     private var detector = DTMFDetector()
     private var frame = [Int16](repeating: 0, count: AudioFormat.frameSamples)
     private var encoded: [UInt8] = []
+    /// The frame the jitter buffer hands out, still encoded (reused).
+    private var payload: [UInt8] = []
     private var decoded: [Int16] = []
     private(set) var closed = false
     /// From the negotiation, kept as flags: read on every frame.
@@ -165,8 +167,7 @@ final class MediaChannel {
     /// each time. `heard` is told about a digit that arrived as tones.
     func playout(digit heard: (Character) -> Void) -> [Int16]? {
         guard receives, let jitter, let codec else { return nil }
-        switch jitter.next() {
-        case .payload(let payload):
+        if jitter.next(into: &payload) {
             decoded.removeAll(keepingCapacity: true)
             payload.withUnsafeBytes { codec.decode($0, into: &decoded) }
             lastPlayed.removeAll(keepingCapacity: true)
@@ -177,7 +178,7 @@ final class MediaChannel {
                 heard(key)
             }
             return decoded
-        case .missing:
+        } else {
             guard !lastPlayed.isEmpty, concealedRun < 3 else { return nil }
             concealedRun += 1
             if codec is G711Codec {
