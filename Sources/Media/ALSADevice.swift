@@ -63,6 +63,10 @@ public final class ALSADevice: AudioDevice {
         var period = snd_pcm_uframes_t(rate / 50)
         var dir: Int32 = 0
         var status = snd_pcm_hw_params_any(pcm, hw)
+        // The device's own rates only: no resampling inside ALSA's plug layer, so a card at
+        // 48 kHz runs at 48 kHz and speexdsp's resampler (better than plug's linear one)
+        // converts to and from the codecs' 8 kHz.
+        if status >= 0 { status = snd_pcm_hw_params_set_rate_resample(pcm, hw, 0) }
         if status >= 0 { status = snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED) }
         if status >= 0 { status = snd_pcm_hw_params_set_format(pcm, hw, SND_PCM_FORMAT_S16_LE) }
         if status >= 0 { status = snd_pcm_hw_params_set_channels(pcm, hw, 1) }

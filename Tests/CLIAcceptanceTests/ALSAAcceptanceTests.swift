@@ -8,9 +8,19 @@ import Testing
 /// card "plays" must be the 1 kHz it "recorded", for the call's length.
 @Suite(.serialized) struct ALSAAcceptanceTests {
     @Test func aCallCarriesTheCardsAudioBothWays() async throws {
+        try await callThroughACard(rate: 8000)
+    }
+
+    /// A card that runs at 48 kHz only (ALSA's own resampling is off for the phone): the phone
+    /// opens it at 48 kHz and speexdsp's resampler converts both ways.
+    @Test func aCardAt48kHzIsResampledBothWays() async throws {
+        try await callThroughACard(rate: 48000)
+    }
+
+    func callThroughACard(rate: Int) async throws {
         let home = try TestSupport.temporaryDirectory("alsa-home")
         let input = home + "/in.raw", output = home + "/out.raw"
-        let sox = try ChildProcess("/usr/bin/sox", ["-n", "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw",
+        let sox = try ChildProcess("/usr/bin/sox", ["-n", "-r", "\(rate)", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw",
                                                     input, "synth", "20", "sine", "1000", "vol", "0.5"])
         #expect(await sox.wait(timeout: .seconds(20)).flatMap(ChildProcess.exitCode) == 0)
         try """
@@ -18,11 +28,11 @@ import Testing
                 type asym
                 playback.pcm {
                     type plug
-                    slave { pcm { type file; slave.pcm "null"; file "\(output)"; format "raw" }; rate 8000; channels 1; format S16_LE }
+                    slave { pcm { type file; slave.pcm "null"; file "\(output)"; format "raw" }; rate \(rate); channels 1; format S16_LE }
                 }
                 capture.pcm {
                     type plug
-                    slave { pcm { type file; slave.pcm "null"; file "/dev/null"; infile "\(input)"; format "raw" }; rate 8000; channels 1; format S16_LE }
+                    slave { pcm { type file; slave.pcm "null"; file "/dev/null"; infile "\(input)"; format "raw" }; rate \(rate); channels 1; format S16_LE }
                 }
             }
 
@@ -40,7 +50,9 @@ import Testing
         _ = phone.daemon.stop()
         // The raw playback file as a WAV for the analysis.
         let wav = home + "/out.wav"
-        let convert = try ChildProcess("/usr/bin/sox", ["-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", output, wav])
+        #expect(phone.daemon.log.contains("audio: alsa:phonetest open at \(rate) Hz"), "\(phone.daemon.log.suffix(3000))")
+        let convert = try ChildProcess("/usr/bin/sox", ["-r", "\(rate)", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw",
+                                                        output, "-r", "8000", wav])
         #expect(await convert.wait(timeout: .seconds(20)).flatMap(ChildProcess.exitCode) == 0)
         let heard = try WAVAudio(path: wav)
         let kHz = heard.seconds(near: 1000)

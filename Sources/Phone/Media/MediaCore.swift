@@ -81,7 +81,9 @@ final class MediaCore: @unchecked Sendable {
         guard device == nil, let base = option else { return }
         let option = path == .speaker ? base.speaker : base
         do {
-            device = try option.open()
+            let opened = try option.open()
+            device = opened
+            if let card = opened as? ALSADevice { log.info("audio: \(option) open at \(card.rate) Hz") }
             if cancelsEcho, path == .speaker { canceller = EchoCanceller() }
             if deviceProblem != nil { log.info("audio: \(option) is back") }
             deviceProblem = nil
