@@ -321,6 +321,78 @@ enum Sox {
         return p + [UInt8](repeating: 0xFF, count: 160)
     }
 
+    /// A far end whose RTP is impaired as a real network would: reordered, duplicated, late
+    /// by 120 ms and lost, then silent. The jitter buffer plays each packet once in order and
+    /// conceals the holes, so the phone's recording of the 1 kHz stream has no silent 20 ms
+    /// window while the stream lasts (three missing frames in a row at most here, and G.711
+    /// concealment covers three), goes quiet once it stops (no endless repetition), and the
+    /// statistics count exactly what was done to the stream.
+    @Test func reorderedDuplicatedLateAndLostPacketsAreConcealedAndCounted() async throws {
+        let media = try UDPSocket()
+        let dir = try TestSupport.temporaryDirectory("rtp-impaired")
+        let template = try String(contentsOfFile: TestSupport.repositoryRoot.appendingPathComponent("Tests/Peers/sipp-call-media.xml").path,
+                                  encoding: .utf8)
+        let scenario = dir + "/sipp-call-media.xml"
+        try template.replacingOccurrences(of: "@MEDIAPORT@", with: String(media.port)).write(toFile: scenario, atomically: true, encoding: .utf8)
+        try await Sox.tone(frequency: 1000, seconds: 6, to: dir + "/tone.ul", encoding: "mu-law")
+        let ulaw = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/tone.ul")))
+        try #require(ulaw.count >= 250 * 160)
+        let peer = try await SIPpProcess.start(scenario: scenario, timeout: .seconds(30))
+        let phone = try await CallAcceptanceTests.Phone.start(peerPort: peer.port, playFrequency: nil)
+        defer { phone.stop() }
+        try await phone.test("test offhook", "test key 1000#")
+        let connected = try await phone.waitForCall("CONNECTED")
+        guard let r = connected.range(of: "from 127.0.0.1:"), let phonePort = Int(connected[r.upperBound...].prefix { $0.isNumber }) else {
+            Issue.record("no RTP port in \(connected)")
+            return
+        }
+        func packet(_ seq: Int) -> [UInt8] {
+            var p = Self.rtp(seq: seq)
+            p.replaceSubrange(12..<172, with: ulaw[((seq - 1) * 160)..<(seq * 160)])
+            return p
+        }
+        // What goes out at each 20 ms slot (slot n is seq n's own time).
+        var slots = [[Int]](repeating: [], count: 251)
+        for seq in 1...250 { slots[seq] = [seq] }
+        slots[50] = [51]; slots[51] = [50]          // reordered
+        slots[90] = [91]; slots[91] = [90]
+        slots[70] = [70, 70]                         // one duplicate
+        slots[130] = [130, 130, 130]                 // two more
+        slots[110] = []; slots[116] = [116, 110]     // 110 arrives 120 ms late
+        slots[150] = []; slots[151] = []; slots[200] = []   // lost
+        let datagrams = slots.dropFirst().map { $0.map(packet) }
+        // A thread of its own, absolute deadlines: the test pool's sleeps wake late under load.
+        await SteadySender.run(datagrams, every: .milliseconds(20)) { slot in for d in slot { media.send(d, to: phonePort) } }
+        try await Task.sleep(for: .milliseconds(1500))   // then silence
+        let shown = try await phone.calls()
+        try await phone.test("test onhook")
+        #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "\(peer.log)")
+        _ = phone.daemon.stop()   // RECORD complete
+        print("impaired RTP, the phone's statistics:\n\(shown)")
+        #expect(shown.contains("received 247  lost 3"), "247 distinct packets of 250, 3 lost: \(shown)")
+        #expect(shown.contains("out of order 3  duplicates 3"), "\(shown)")
+        let late = shown.range(of: "late ").flatMap { Int(shown[$0.upperBound...].prefix { $0.isNumber }) } ?? -1
+        let concealed = shown.range(of: "concealed ").flatMap { Int(shown[$0.upperBound...].prefix { $0.isNumber }) } ?? -1
+        #expect((0...1).contains(late), "only 110 can be late: \(late)")
+        #expect(concealed >= 3, "the three lost frames at least were concealed: \(concealed)")
+
+        let heard = try WAVAudio(path: phone.record)
+        let windows = stride(from: 0, to: heard.samples.count - 160, by: 160).map { heard.rms(from: Double($0) / 8000, to: Double($0 + 160) / 8000) }
+        // The stream's 1 kHz windows (the handset heard the ringback tone before it, and a
+        // pause until the test's first packet).
+        let stream = windows.indices.filter {
+            windows[$0] > 500 && abs(heard.frequency(from: Double($0) / 50, to: Double($0 + 1) / 50) - 1000) < 50
+        }
+        let first = try #require(stream.first, "the phone heard no 1 kHz"), last = try #require(stream.last)
+        let silentInside = (first...last).filter { windows[$0] <= 500 }.count
+        print("impaired RTP: 1 kHz heard for \(Double(last - first + 1) / 50) s, \(silentInside) silent 20 ms windows in it, "
+              + "\(Double(windows.count - 1 - last) / 50) s of silence after it")
+        #expect(Double(last - first + 1) / 50 > 4.8, "the 5 s stream was heard for \(Double(last - first + 1) / 50) s")
+        #expect(silentInside == 0, "\(silentInside) silent windows while the stream lasted")
+        #expect(Double(windows.count - 1 - last) / 50 >= 1.0, "quiet after the stream stopped")
+        #expect(heard.seconds(near: 1000) > 4.5, "1 kHz for \(heard.seconds(near: 1000)) s")
+    }
+
     @Test func garbageAndForeignPacketsAreCountedAndTheCallGoesOn() async throws {
         let media = try UDPSocket(), intruder = try UDPSocket()
         let dir = try TestSupport.temporaryDirectory("rtp")

@@ -116,7 +116,7 @@ import Glibc
         }
         // Sent 20 ms apart from a thread of their own: a Task.sleep on the test pool of a
         // loaded 2-core machine wakes late and sends in bursts, which mediastream then conceals.
-        await SteadySender.send(packets, every: .milliseconds(20)) { socket.send($0, to: port) }
+        await SteadySender.run(packets, every: .milliseconds(20)) { socket.send($0, to: port) }
         try await Task.sleep(for: .milliseconds(500))
         await stop(child)
         let wav = try WAVAudio(path: dir + "/heard.wav")
@@ -145,25 +145,3 @@ import Glibc
     }
 }
 
-/// Sends datagrams at a steady interval from a thread of its own (absolute deadlines, so a
-/// late wake-up does not push the rest back).
-enum SteadySender {
-    static func send(_ packets: [[UInt8]], every interval: Duration, _ send: @escaping @Sendable ([UInt8]) -> Void) async {
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let thread = Thread {
-                var next = ContinuousClock.now
-                for p in packets {
-                    send(p)
-                    next += interval
-                    let wait = ContinuousClock.now.duration(to: next)
-                    if wait > .zero {
-                        var ts = timespec(tv_sec: Int(wait.components.seconds), tv_nsec: Int(wait.components.attoseconds / 1_000_000_000))
-                        nanosleep(&ts, nil)
-                    }
-                }
-                done.resume()
-            }
-            thread.start()
-        }
-    }
-}
