@@ -126,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "deskphoned",
             dependencies: [
-                "Provisioning", "Diagnostics", "Console", "Commands", "Phone", "DaemonOptions", "Scheduling", "Media",
+                "Provisioning", "Diagnostics", "Console", "Commands", "Phone", "DaemonOptions", "Scheduling", "Media", "Firmware", "SIPStack",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
