@@ -1,4 +1,5 @@
 import Console
+import Firmware
 import Phone
 import PhoneClock
 import Provisioning
@@ -64,6 +65,13 @@ enum ShowCommands {
         for name in ["proxy1_address", "proxy_backup", "proxy_emergency", "sntp_server"]
         where config[name]?.isUnprovisioned == true {
             lines.append("  W350 unprovisioned \(name)")
+        }
+        // The firmware's last upgrade, refusal or rollback (GUIDE.md §12.1 status messages).
+        let slots = FirmwareSlots(flash: phone.flash, running: phone.identity.image)
+        lines.append("  image: running \(phone.identity.image ?? "\(FirmwareSlots.builtInName) \(DeskphoneVersion.version)")")
+        if let t = slots.trial() { lines.append("  image: \(t.image) on trial, not yet healthy\(t.health.map { ": \($0)" } ?? "")") }
+        if let u = slots.lastUpgrade() {
+            lines.append("  image: \(Clock24.utc(u.time)) \(u.image): \(u.result.rawValue)\(u.reason.map { ": \($0)" } ?? "")")
         }
         if let calls = phone.calls { lines.append("Audio: \(await calls.audioStatus)") }
         lines.append("Uptime: \(Self.format(phone.uptime()))")
