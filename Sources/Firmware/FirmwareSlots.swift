@@ -368,7 +368,7 @@ public struct FirmwareStatus: Sendable {
             lines.append("On trial:       \(t.image) in slot \(t.slot), started \(t.starts) times, not yet healthy (rolls back to \(t.previousImage ?? FirmwareSlots.builtInName))")
         }
         if let u = lastUpgrade {
-            var line = "Last upgrade:   \(utc(u.time)) \(u.image) in slot \(u.slot) (from \(u.from ?? "none")): \(u.result.rawValue)"
+            var line = "Last upgrade:   \(utc(u.time)) \(u.image) in slot \(u.slot) (from \(u.from ?? FirmwareSlots.builtInName)): \(u.result.rawValue)"
             if let r = u.reason { line += ": \(r)" }
             lines.append(line)
         } else {

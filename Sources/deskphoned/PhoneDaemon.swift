@@ -66,9 +66,7 @@ final class PhoneDaemon: Service, Sendable {
         }
         // After every boot (start, reset, the re-read of check-sync): image_version against
         // the running image (GUIDE.md §1.1 step 5); off the boot's path, it may take a while.
-        await phone.onBoot { report in
-            Task { await firmware.afterBoot(report) }
-        }
+        await phone.onBoot { report in firmware.afterBoot(report) }
         let report = await phone.boot()
         firmware.watchHealth(phone: phone, telnet: telnet)
 

@@ -84,10 +84,11 @@ final class PhoneFirmware: Sendable {
 
     // MARK: Upgrade
 
-    /// After a boot: the upgrade check of GUIDE.md §1.1 step 5 (a restart does not return).
-    func afterBoot(_ report: BootReport) async {
+    /// After a boot: the upgrade check of GUIDE.md §1.1 step 5 (a restart does not return),
+    /// off the boot's path; not after the re-read of check-sync (asked here, inside the boot).
+    func afterBoot(_ report: BootReport) {
         if inCheckSync.withLock({ $0 }) { return }
-        await upgrade(report)
+        Task { await upgrade(report) }
     }
 
     func upgrade(_ report: BootReport) async {

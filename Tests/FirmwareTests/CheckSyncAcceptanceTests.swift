@@ -9,10 +9,13 @@ import Testing
 @Suite(.serialized) struct CheckSyncAcceptanceTests {
     typealias U = UpgradeAcceptanceTests
 
+    /// SIPp's exit code (0: answered 200); its log and messages go with a failure.
     static func notify(_ sipPort: Int) async throws -> Int32? {
         let sipp = try await SIPpProcess.start(scenario: "sipp-check-sync.xml", timeout: .seconds(30),
                                                arguments: ["-s", "620", "127.0.0.1:\(sipPort)"])
-        return await sipp.exitCode(timeout: .seconds(30))
+        let code = await sipp.exitCode(timeout: .seconds(30))
+        if code != 0 { Issue.record("SIPp: \(sipp.log)\n\(sipp.messages)") }
+        return code
     }
 
     @Test func checkSyncRereadsAndRebootsOnlyWhenTheSyncValueDiffers() async throws {

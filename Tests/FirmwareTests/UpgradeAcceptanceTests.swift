@@ -146,7 +146,7 @@ import Glibc
             #expect(line.contains(reason) && line.contains("the running image keeps running"), "case \(n): \(line)")
             let show = try await phone.cli(["show image"])
             #expect(show.output.contains("Running image:  built-in"), "\(show)")
-            #expect(show.output.contains("\(name) in slot a (from none): refused: ") && show.output.contains(reason), "case \(n): \(show.output)")
+            #expect(show.output.contains("\(name) in slot a (from built-in): refused: ") && show.output.contains(reason), "case \(n): \(show.output)")
             #expect(show.output.contains("Slot a:         empty"), "nothing written: \(show.output)")
             let status = try await phone.cli(["show status"])
             #expect(status.output.contains("image: ") && status.output.contains("\(name): refused: "), "\(status.output)")

@@ -68,7 +68,7 @@ public final class PhoneSIP {
                 return
             }
             request.respond(code: 200)
-            handler("\(request.source)")
+            handler("\(request.source.ipAddress ?? "\(request.source)"):\(request.source.port ?? 0)")
         }
     }
 
