@@ -17,7 +17,12 @@ public struct DaemonArguments: ParsableArguments {
         Boots like the reference phone: loads its flash, fetches SIPDefault.cnf, SIP<MAC>.cnf, \
         RINGLIST.DAT and the dial plan from a TFTP server (or a local folder), and keeps the \
         last good copy of each in flash. Options may also be set in the daemon config file \
-        (key = value, keys are the long option names); the command line wins.
+        (key = value, keys are the long option names); the command line wins. After every \
+        boot it compares image_version with the running image and upgrades from the same \
+        server: <image_version>.sb2, signed by a key in --image-keys, goes to the inactive \
+        flash slot and the daemon restarts into it; an upgraded image that is not healthy \
+        within --upgrade-health-timeout, or that exits, is rolled back. A NOTIFY with \
+        Event: check-sync makes it read its files and syncinfo.xml again.
         """
     /// The daemon config file read when --config is not given.
     public static let defaultConfigFile = "/etc/deskphone/deskphoned.conf"
