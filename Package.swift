@@ -156,6 +156,13 @@ let package = Package(
             dependencies: ["Firmware", "Provisioning"],
             path: "Tests/Fixtures/slot-writer"
         ),
+        // The phone's upgrade round after round (loader, TFTP fetch, slot write, switch) until
+        // killed (Tests/FirmwareTests/UpgradeKillTests.swift).
+        .executableTarget(
+            name: "upgrade-runner",
+            dependencies: ["Firmware", "Provisioning", .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Tests/Fixtures/upgrade-runner"
+        ),
         // Media (issue 12): session descriptions and RFC 3264 offer/answer; no I/O, stdlib only.
         .target(name: "SDP"),
         // RTP/RTCP packets, the sans-I/O send and receive sides with RFC 3550 statistics,
