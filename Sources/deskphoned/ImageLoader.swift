@@ -30,6 +30,8 @@ enum ImageLoader {
     static let loaderVariable = "DESKPHONE_LOADER"
     /// Set on a watchdog process: the pid of the trial image it watches.
     static let watchdogVariable = "DESKPHONE_WATCHDOG"
+    /// Set by the loader on a trial image: its watchdog's pid (the image reaps it).
+    static let watchdogPIDVariable = "DESKPHONE_WATCHDOG_PID"
 
     static let log = Logger.category(.image)
 
@@ -85,6 +87,7 @@ enum ImageLoader {
     /// with the same arguments; it starts whatever the marker names now.
     static func restart(loader: String, arguments: [String]) throws {
         unsetenv(slotVariable)
+        unsetenv(watchdogPIDVariable)
         let reason = exec(loader, arguments)
         throw DaemonError("cannot restart: execv \(loader): \(reason)")
     }
@@ -117,7 +120,7 @@ enum ImageLoader {
         var p = environ
         while let e = p.pointee {
             let s = String(cString: e)
-            if !s.hasPrefix(slotVariable + "=") && !s.hasPrefix(watchdogVariable + "=") { env.append(s) }
+            if ![slotVariable, watchdogVariable, watchdogPIDVariable].contains(where: { s.hasPrefix($0 + "=") }) { env.append(s) }
             p += 1
         }
         env.append("\(watchdogVariable)=\(getpid())")
@@ -127,7 +130,10 @@ enum ImageLoader {
         var pid: pid_t = 0
         let r = posix_spawn(&pid, selfPath(), &actions, nil, argv, envp)
         if r != 0 { log.error("loader: cannot start the trial watchdog: \(String(cString: strerror(r)))") }
-        else { log.info("loader: trial watchdog pid \(pid)") }
+        else {
+            log.info("loader: trial watchdog pid \(pid)")
+            setenv(watchdogPIDVariable, String(pid), 1)
+        }
     }
 
     /// The watchdog's loop (never returns): exits once the trial image is confirmed; rolls it
@@ -158,6 +164,7 @@ enum ImageLoader {
             // The watched process is gone: this one becomes the phone, through the loader.
             let loader = environment(loaderVariable) ?? selfPath()
             unsetenv(slotVariable)
+            unsetenv(watchdogPIDVariable)
             log.info("watchdog: restarting through the loader \(loader)")
             let why = exec(loader, arguments)
             log.error("watchdog: cannot exec the loader: \(why)")

@@ -146,10 +146,24 @@ final class PhoneFirmware: Sendable {
                     } catch {
                         log.error("trial: cannot confirm \(name): \(error)")
                     }
+                    await Self.reapWatchdog()
                     return
                 }
                 try? await Task.sleep(for: .milliseconds(250))
             }
+        }
+    }
+
+    /// The watchdog, our child since the loader's exec, exits once the trial is confirmed:
+    /// wait for it so that it does not stay a zombie.
+    static func reapWatchdog() async {
+        guard let text = ImageLoader.environment(ImageLoader.watchdogPIDVariable), let pid = pid_t(text) else { return }
+        unsetenv(ImageLoader.watchdogPIDVariable)
+        var status: Int32 = 0
+        for _ in 0..<100 {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid || (r < 0 && errno == ECHILD) { return }
+            try? await Task.sleep(for: .milliseconds(100))
         }
     }
 

@@ -46,8 +46,11 @@ import Glibc
     }
 
     /// An image whose executable runs the deskphoned under test.
-    static func runnable(_ version: String) throws -> [UInt8] {
-        try image(version, payload: "#!/bin/sh\nexec '\(try TestSupport.product("deskphoned"))' \"$@\"\n")
+    /// `padding` bytes of comment after the exec line (never read by the shell) make an image
+    /// larger than the 1 MB a configuration file may be.
+    static func runnable(_ version: String, padding: Int = 0) throws -> [UInt8] {
+        let pad = padding == 0 ? "" : String(repeating: "# " + String(repeating: "x", count: 97) + "\n", count: padding / 100)
+        return try image(version, payload: "#!/bin/sh\nexec '\(try TestSupport.product("deskphoned"))' \"$@\"\n" + pad)
     }
 
     static func image(_ version: String, payload: String, models: [PhoneModel] = [.cp7960, .cp7940],
@@ -58,7 +61,7 @@ import Glibc
 
     @Test func upgradesToANewSignedImageAndBack() async throws {
         let b = try await Self.bench()
-        try b.server.put("P0S3-08-12-00.sb2", try Self.runnable("08-12-00"))
+        try b.server.put("P0S3-08-12-00.sb2", try Self.runnable("08-12-00", padding: 3_000_000))
         try b.configure("image_version: P0S3-08-12-00\n")
         let phone = try await DaemonUnderTest.launch(b.arguments(["--upgrade-health-timeout", "120"]), in: b.dir,
                                                      waitFor: "deskphoned starting")
@@ -76,10 +79,15 @@ import Glibc
         // The same process, exec'd: the pid the test started is the phone's.
         #expect(phone.process.reap() == nil)
         #expect(phone.loggedPIDs.first == phone.process.pid)
+        // The trial's watchdog exits once the image is healthy, and the phone reaps it (a
+        // zombie would still answer kill 0).
+        let watchdog = try #require(phone.loggedPIDs.last)
+        #expect(watchdog != phone.process.pid)
+        try await waitUntil("the watchdog \(watchdog) is gone", timeout: .seconds(15)) { kill(watchdog, 0) != 0 }
 
         var show = try await phone.cli(["show image"])
         #expect(show.output.contains("Running image:  P0S3-08-12-00"), "\(show)")
-        #expect(show.output.contains("Slot a:         P0S3-08-12-00 (7960, 7940, "), "\(show)")
+        #expect(show.output.contains("Slot a:         P0S3-08-12-00 (7960, 7940, 300"), "a 3 MB image: \(show)")
         #expect(show.output.contains("[active]"))
         #expect(show.output.contains("P0S3-08-12-00 in slot a (from built-in): confirmed: CLI up"), "\(show)")
         #expect(!show.output.contains("On trial"))
