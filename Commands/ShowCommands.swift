@@ -137,6 +137,7 @@ enum ShowCommands {
             "\(DeskphoneVersion.product) \(DeskphoneVersion.version) (SIP desk-phone runtime)",
             "Model:          \(phone.identity.model.rawValue) (\(phone.identity.model.lineCount) lines)",
             "MAC address:    \(phone.identity.mac) (\(phone.identity.macOrigin))",
+            "Running image:  \(phone.identity.image ?? "built-in (not started from a flash slot)")",
             "image_version:  \(config["image_version"]?.text ?? "UNPROVISIONED")",
             "OS79XX.TXT:     \(boot?.dualBootImage ?? "none")",
             "Uptime:         \(Self.format(phone.uptime()))",

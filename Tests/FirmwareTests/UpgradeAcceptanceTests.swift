@@ -91,8 +91,9 @@ import Glibc
         #expect(show.output.contains("[active]"))
         #expect(show.output.contains("P0S3-08-12-00 in slot a (from built-in): confirmed: CLI up"), "\(show)")
         #expect(!show.output.contains("On trial"))
-        let status = try await phone.cli(["show status"])
+        let status = try await phone.cli(["show status", "show version"])
         #expect(status.output.contains("image: running P0S3-08-12-00"), "\(status)")
+        #expect(status.output.contains("Running image:  P0S3-08-12-00\nimage_version:  P0S3-08-12-00"), "\(status)")
 
         // And back, to another image: written to slot b.
         try b.server.put("P0S3-08-11-00.sb2", try Self.runnable("08-11-00"))
