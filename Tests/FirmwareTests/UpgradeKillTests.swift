@@ -47,7 +47,7 @@ import Glibc
             try await waitUntil("upgrade-runner started", timeout: .seconds(30)) {
                 ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").contains("started")
             }
-            // A quarter at a random moment; the others a random 0-3 ms after the runner says
+            // A quarter at a random moment; the others a random 0-3 ms after the test sees (it polls every 2 ms, without blocking a thread) that the runner says
             // it starts a download, a slot write or the switch (the kill lands in that step or
             // a later one: the runner's last line tells).
             let marks = ["", "fetching P0S3-", "writing it to the inactive slot", "switching the active slot"]
@@ -61,9 +61,9 @@ import Glibc
                     guard ContinuousClock.now < deadline else {
                         throw TestFailure("the runner never logged '\(mark)': \(((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").suffix(1500))")
                     }
-                    usleep(500)
+                    try await Task.sleep(for: .milliseconds(2))
                 }
-                usleep(UInt32.random(in: 0...3000, using: &rng))
+                try await Task.sleep(for: .microseconds(Int.random(in: 0...3000, using: &rng)))
             }
             let alive = p.reap() == nil
             Foundation.kill(p.pid, SIGKILL)
