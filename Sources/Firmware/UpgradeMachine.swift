@@ -118,8 +118,9 @@ public struct UpgradeMachine: Sendable {
         case (.installing(let name), .failed(let why)), (.activating(let name), .failed(let why)),
              (.restarting(let name), .failed(let why)):
             state = .finished(.failed(image: name, reason: why))
-            return [.log(.error, "upgrade to \(name) failed: \(why); the running image keeps running"),
-                    .recordRefusal(image: name, reason: "failed: \(why)")]
+            // The record first: whoever reads the log line finds it in `show image`.
+            return [.recordRefusal(image: name, reason: "failed: \(why)"),
+                    .log(.error, "upgrade to \(name) failed: \(why); the running image keeps running")]
         default:
             return [.log(.debug, "upgrade: \(event) ignored in state \(state)")]
         }
@@ -169,8 +170,9 @@ public struct UpgradeMachine: Sendable {
 
     private mutating func refuse(_ name: String, _ why: String) -> [Action] {
         state = .finished(.refused(image: name, reason: why))
-        return [.log(.error, "upgrade to \(name) refused: \(why); the running image keeps running"),
-                .recordRefusal(image: name, reason: why)]
+        // The record first: whoever reads the log line finds it in `show image`.
+        return [.recordRefusal(image: name, reason: why),
+                .log(.error, "upgrade to \(name) refused: \(why); the running image keeps running")]
     }
 }
 
