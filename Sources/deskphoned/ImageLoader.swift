@@ -92,13 +92,31 @@ enum ImageLoader {
         throw DaemonError("cannot restart: execv \(loader): \(reason)")
     }
 
-    /// Returns only when exec failed, with the reason.
+    /// Returns only when exec failed, with the reason. Every descriptor but standard input,
+    /// output and error is closed by the exec: sockets do not open close-on-exec, and a
+    /// listening socket or a telnet connection inherited by the new image would keep its port
+    /// (the new telnet listener and the SIP TCP listener could not bind) and hang the client.
     static func exec(_ path: String, _ arguments: [String]) -> String {
+        closeOnExec()
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         execv(path, argv)
         let reason = String(cString: strerror(errno))
         argv.forEach { free($0) }
         return reason
+    }
+
+    /// FD_CLOEXEC on every open descriptor above 2 (safe while other threads run, unlike
+    /// closing them).
+    static func closeOnExec() {
+        guard let dir = opendir("/proc/self/fd") else {
+            for fd in 3..<Int32(1024) { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            return
+        }
+        defer { closedir(dir) }
+        while let e = readdir(dir) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if let fd = Int32(name), fd > 2 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        }
     }
 
     static func selfPath() -> String {

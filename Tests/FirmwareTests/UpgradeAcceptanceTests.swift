@@ -23,9 +23,9 @@ import Glibc
 
         var flash: String { dir + "/flash" }
 
-        func arguments(_ extra: [String] = []) -> [String] {
+        func arguments(_ extra: [String] = [], telnetPort: Int = 0) -> [String] {
             ["--tftp", "127.0.0.1:\(server.port)", "--flash", flash, "--mac", UpgradeAcceptanceTests.mac,
-             "--telnet", "127.0.0.1:0", "--config", "/dev/null", "--image-keys", keys, "--model", "7960", "--sip-address", "127.0.0.1"] + extra
+             "--telnet", "127.0.0.1:\(telnetPort)", "--config", "/dev/null", "--image-keys", keys, "--model", "7960", "--sip-address", "127.0.0.1"] + extra
         }
 
         /// SIPDefault.cnf: telnet on, SIP on a free port of 127.0.0.1 unless `lines` name one.
@@ -63,8 +63,10 @@ import Glibc
         let b = try await Self.bench()
         try b.server.put("P0S3-08-12-00.sb2", try Self.runnable("08-12-00", padding: 3_000_000))
         try b.configure("image_version: P0S3-08-12-00\n")
-        let phone = try await DaemonUnderTest.launch(b.arguments(["--upgrade-health-timeout", "120"]), in: b.dir,
-                                                     waitFor: "deskphoned starting")
+        // A fixed telnet port, as an installed phone has: each restart (an exec) must free it.
+        let telnetPort = try Sockets.freeUDPAndTCPPort()
+        let phone = try await DaemonUnderTest.launch(b.arguments(["--upgrade-health-timeout", "120"], telnetPort: telnetPort),
+                                                     in: b.dir, waitFor: "deskphoned starting")
         defer { phone.stopAll() }
         try await phone.waitFor("trial: P0S3-08-12-00 is healthy", count: 1)
         try await phone.waitFor("telnet listening on", count: 2)
@@ -113,6 +115,20 @@ import Glibc
         try await phone.waitFor("trial: P0S3-08-12-00 is healthy", count: 2)
         #expect(phone.log.contains("P0S3-08-12-00 differs from the running P0S3-08-11-00; the inactive slot holds it already"), "\(phone.log)")
         #expect(phone.occurrences("fetching P0S3-08-12-00.sb2") == 1)
+        #expect(phone.process.reap() == nil)
+
+        // reset hard restarts through the loader, which starts the active slot (no trial now).
+        try await phone.waitFor("telnet listening on", count: 4)
+        let started = ContinuousClock.now
+        _ = try await phone.cli(["reset hard"])
+        #expect(ContinuousClock.now - started < .seconds(10), "the restart closes the CLI connection (no inherited socket)")
+        try await phone.waitFor("telnet listening on", count: 5)
+        #expect(!phone.log.contains("Address already in use"), "\(phone.log)")
+        #expect(phone.occurrences("telnet listening on [IPv4]127.0.0.1/127.0.0.1:\(telnetPort)") == 5)
+        #expect(phone.log.contains("loader: starting slot a\n") || phone.log.contains("loader: starting slot a"), "\(phone.log)")
+        show = try await phone.cli(["show image"])
+        #expect(show.output.contains("Running image:  P0S3-08-12-00"), "\(show)")
+        #expect(phone.occurrences("deskphoned starting: pid \(phone.process.pid), image P0S3-08-12-00") == 3)
         #expect(phone.process.reap() == nil)
     }
 
