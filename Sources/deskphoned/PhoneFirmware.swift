@@ -25,6 +25,9 @@ final class PhoneFirmware: Sendable {
     /// A check-sync re-read is under way: its boot must not upgrade by itself (§7.4: only a
     /// reboot the sync value asks for upgrades).
     private let inCheckSync = Mutex(false)
+    /// One upgrade at a time: a `reset` during a download must not start a second writer of
+    /// the inactive slot.
+    private let upgrading = Mutex(false)
     private let log = Logger.category(.image)
 
     init(flash: FlashStore, image: RunningImage, settings: DaemonSettings, arguments: [String],
@@ -92,6 +95,15 @@ final class PhoneFirmware: Sendable {
     }
 
     func upgrade(_ report: BootReport) async {
+        let busy = upgrading.withLock { u in
+            defer { u = true }
+            return u
+        }
+        if busy {
+            log.info("upgrade: a check is under way already; image_version \(report.configuration.text("image_version") ?? "unset") waits for the next boot")
+            return
+        }
+        defer { upgrading.withLock { $0 = false } }
         let source = self.source
         let log = self.log
         let driver = UpgradeDriver(
