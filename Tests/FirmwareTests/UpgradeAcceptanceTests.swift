@@ -165,7 +165,11 @@ import Glibc
         ]
         for (n, (name, reason)) in cases.enumerated() {
             try b.configure("image_version: \(name)\n")
-            _ = try await phone.cli(["reset"])
+            // The `debug image` category shows the upgrade to the session that asked
+            // (`ping … count 2` keeps the session open a moment after the reset).
+            let debug = try await phone.cli(["debug image", "reset", "ping 127.0.0.1 count 2"])
+            #expect(debug.output.contains("image: upgrade: image_version \(name) differs from the running built-in; fetching \(name).sb2"),
+                    "case \(n): \(debug.output)")
             try await phone.waitFor("upgrade to \(name) refused: ", count: 1)
             let line = phone.log.split(separator: "\n").first { $0.contains("upgrade to \(name) refused: ") } ?? ""
             #expect(line.contains(reason) && line.contains("the running image keeps running"), "case \(n): \(line)")
