@@ -6,6 +6,7 @@ DEV_MODEL    ?= 7960
 PROVISION    ?= examples/tftpboot
 FLASH        ?= flash
 TELNET       ?= 127.0.0.1:2323
+IMAGE_KEYS   ?= Packaging/image-keys
 
 .PHONY: run test bench build deps test-deps deb-deps deb deb-test man clean
 
@@ -25,7 +26,7 @@ build: deps
 run: build
 	$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/deskphoned \
 	    --provision $(PROVISION) --flash $(FLASH) --mac $(DEV_MAC) --model $(DEV_MODEL) \
-	    --telnet $(TELNET)
+	    --telnet $(TELNET) --image-keys $(IMAGE_KEYS)
 
 ## make test: every test (unit and acceptance against real peers on loopback).
 test: test-deps

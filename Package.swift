@@ -127,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "deskphoned",
             dependencies: [
-                "Provisioning", "Diagnostics", "Console", "Commands", "Phone", "DaemonOptions", "Scheduling", "Media",
+                "Provisioning", "Diagnostics", "Console", "Commands", "Phone", "DaemonOptions", "Scheduling", "Media", "Firmware", "SIPStack",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -156,6 +156,13 @@ let package = Package(
             name: "slot-writer",
             dependencies: ["Firmware", "Provisioning"],
             path: "Tests/Fixtures/slot-writer"
+        ),
+        // The phone's upgrade round after round (loader, TFTP fetch, slot write, switch) until
+        // killed (Tests/FirmwareTests/UpgradeKillTests.swift).
+        .executableTarget(
+            name: "upgrade-runner",
+            dependencies: ["Firmware", "Provisioning", .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Tests/Fixtures/upgrade-runner"
         ),
         // Media (issue 12): session descriptions and RFC 3264 offer/answer; no I/O, stdlib only.
         .target(name: "SDP"),

@@ -9,7 +9,7 @@ enum ImageCommands {
         [
             CommandSpec(["show", "image"], help: "Running firmware image, both flash slots and the last upgrade") { inv in
                 let phone = try inv.phone
-                for line in Self.imageLines(FirmwareSlots(flash: phone.flash)) { inv.print(line) }
+                for line in Self.imageLines(FirmwareSlots(flash: phone.flash, running: phone.identity.image)) { inv.print(line) }
             },
         ]
     }

@@ -1,4 +1,5 @@
 import Console
+import Firmware
 import Phone
 import PhoneClock
 import Provisioning
@@ -65,6 +66,13 @@ enum ShowCommands {
         where config[name]?.isUnprovisioned == true {
             lines.append("  W350 unprovisioned \(name)")
         }
+        // The firmware's last upgrade, refusal or rollback (GUIDE.md §12.1 status messages).
+        let slots = FirmwareSlots(flash: phone.flash, running: phone.identity.image)
+        lines.append("  image: running \(phone.identity.image ?? "\(FirmwareSlots.builtInName) \(DeskphoneVersion.version)")")
+        if let t = slots.trial() { lines.append("  image: \(t.image) on trial, not yet healthy\(t.health.map { ": \($0)" } ?? "")") }
+        if let u = slots.lastUpgrade() {
+            lines.append("  image: \(Clock24.utc(u.time)) \(u.image): \(u.result.rawValue)\(u.reason.map { ": \($0)" } ?? "")")
+        }
         if let calls = phone.calls { lines.append("Audio: \(await calls.audioStatus)") }
         lines.append("Uptime: \(Self.format(phone.uptime()))")
         return lines
@@ -129,6 +137,7 @@ enum ShowCommands {
             "\(DeskphoneVersion.product) \(DeskphoneVersion.version) (SIP desk-phone runtime)",
             "Model:          \(phone.identity.model.rawValue) (\(phone.identity.model.lineCount) lines)",
             "MAC address:    \(phone.identity.mac) (\(phone.identity.macOrigin))",
+            "Running image:  \(phone.identity.image ?? "built-in (not started from a flash slot)")",
             "image_version:  \(config["image_version"]?.text ?? "UNPROVISIONED")",
             "OS79XX.TXT:     \(boot?.dualBootImage ?? "none")",
             "Uptime:         \(Self.format(phone.uptime()))",

@@ -42,6 +42,16 @@ install -D -m 0755 "$bin/deskphone" "$root/usr/bin/deskphone"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/sbin/deskphoned" "$root/usr/bin/deskphone"
 install -D -m 0644 "$here/deskphoned.service" "$root/usr/lib/systemd/system/deskphoned.service"
 install -D -m 0644 "$here/deskphoned.conf" "$root/etc/deskphone/deskphoned.conf"
+# The public keys a firmware image must be signed by (deskphoned --image-keys): conffiles, so
+# an operator who adds or replaces a key keeps it across upgrades. IMAGE_KEYS names another
+# folder of *.pub files (e.g. the site's own release key) to ship instead.
+keys_dir=${IMAGE_KEYS:-$here/image-keys}
+keys=$(find "$keys_dir" -maxdepth 1 -name '*.pub' -type f | LC_ALL=C sort)
+[ -n "$keys" ] || die "no *.pub in $keys_dir: the phones would refuse every image"
+for k in $keys; do
+  grep -qx 'deskphone-ed25519-public [0-9a-f]\{64\}' "$k" || die "$k is not a deskphone-ed25519-public key file"
+  install -D -m 0644 "$k" "$root/etc/deskphone/image-keys/$(basename "$k")"
+done
 install -D -m 0644 "$here/debian/copyright" "$root/usr/share/doc/$PKG/copyright"
 install -d -m 0755 "$root/usr/share/doc/$PKG"
 gzip -9n -c "$here/debian/changelog" > "$root/usr/share/doc/$PKG/changelog.Debian.gz"
@@ -80,7 +90,9 @@ for k in $(printf '%s\n' "${!dep[@]}" | sort); do depends="$depends, ${dep[$k]}"
 step "DEBIAN/"
 install -d -m 0755 "$root/DEBIAN"
 for s in postinst prerm postrm; do install -m 0755 "$here/debian/$s" "$root/DEBIAN/$s"; done
-echo /etc/deskphone/deskphoned.conf > "$root/DEBIAN/conffiles"
+{ echo /etc/deskphone/deskphoned.conf
+  (cd "$root" && find etc/deskphone/image-keys -type f -printf '/%p\n' | LC_ALL=C sort)
+} > "$root/DEBIAN/conffiles"
 chmod 0644 "$root/DEBIAN/conffiles"
 (cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 md5sum) > "$root/DEBIAN/md5sums"
 chmod 0644 "$root/DEBIAN/md5sums"

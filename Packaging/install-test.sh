@@ -70,6 +70,7 @@ owner=$(in_root stat -c '%U:%G %a' /var/lib/deskphone)
 echo "/var/lib/deskphone: $owner"
 [ "$owner" = "deskphone:deskphone 750" ] || fail "/var/lib/deskphone is $owner"
 in_root dpkg-query -W -f='${Conffiles}\n' deskphone | grep -q /etc/deskphone/deskphoned.conf || fail "conffile"
+in_root dpkg-query -W -f='${Conffiles}\n' deskphone | grep -q /etc/deskphone/image-keys/deskphone-release.pub || fail "image key conffile"
 in_root deskphone --version
 for m in man8/deskphoned.8.gz man1/deskphone.1.gz man5/deskphone.cnf.5.gz; do
   [ -s "$root/usr/share/man/$m" ] || fail "no /usr/share/man/$m"

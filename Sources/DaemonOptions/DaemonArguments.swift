@@ -17,7 +17,12 @@ public struct DaemonArguments: ParsableArguments {
         Boots like the reference phone: loads its flash, fetches SIPDefault.cnf, SIP<MAC>.cnf, \
         RINGLIST.DAT and the dial plan from a TFTP server (or a local folder), and keeps the \
         last good copy of each in flash. Options may also be set in the daemon config file \
-        (key = value, keys are the long option names); the command line wins.
+        (key = value, keys are the long option names); the command line wins. After every \
+        boot it compares image_version with the running image and upgrades from the same \
+        server: <image_version>.sb2, signed by a key in --image-keys, goes to the inactive \
+        flash slot and the daemon restarts into it; an upgraded image that is not healthy \
+        within --upgrade-health-timeout, or that exits, is rolled back. A NOTIFY with \
+        Event: check-sync makes it read its files and syncinfo.xml again.
         """
     /// The daemon config file read when --config is not given.
     public static let defaultConfigFile = "/etc/deskphone/deskphoned.conf"
@@ -73,6 +78,21 @@ public struct DaemonArguments: ParsableArguments {
                                valueName: "on|off"))
     public var echoCanceller: OnOff?
 
+    @Option(name: .customLong("image-keys"),
+            help: ArgumentHelp("Folder of the public keys (*.pub) a firmware image must be signed by (\(DaemonSettings.defaultImageKeys) by default).",
+                               valueName: "dir"))
+    public var imageKeys: String?
+
+    @Option(name: .customLong("upgrade-health-timeout"),
+            help: ArgumentHelp("Seconds a newly upgraded image has to come up healthy (CLI up, lines registered) before it is rolled back (\(DaemonSettings.defaultUpgradeHealthTimeout) by default).",
+                               valueName: "seconds"))
+    public var upgradeHealthTimeout: Seconds?
+
+    @Option(name: .customLong("check-sync-delay"),
+            help: ArgumentHelp("Seconds of idle after a check-sync NOTIFY before syncinfo.xml is read (\(DaemonSettings.defaultCheckSyncDelay) by default, as the guide says).",
+                               valueName: "seconds"))
+    public var checkSyncDelay: Seconds?
+
     @Option(name: .customLong("config"),
             help: ArgumentHelp("Daemon config file (\(DaemonArguments.defaultConfigFile) by default, where a missing file is no error; a file named here must exist).",
                                valueName: "file"))
@@ -111,7 +131,10 @@ public struct DaemonArguments: ParsableArguments {
             console: .init(console ?? file["console"]?.value ?? "auto"), consoleSpeed: speed?.baud ?? DaemonSettings.defaultConsoleSpeed,
             sipAddress: sipAddress ?? file["sip-address"]?.value ?? DaemonSettings.defaultSIPAddress,
             telnetIdleTimeout: idle.value, audio: try audio ?? fromFile("audio") ?? .null,
-            echoCanceller: (try echoCanceller ?? fromFile("echo-canceller") ?? .on).isOn)
+            echoCanceller: (try echoCanceller ?? fromFile("echo-canceller") ?? .on).isOn,
+            imageKeys: imageKeys ?? file["image-keys"]?.value ?? DaemonSettings.defaultImageKeys,
+            upgradeHealthTimeout: (try upgradeHealthTimeout ?? fromFile("upgrade-health-timeout"))?.value ?? DaemonSettings.defaultUpgradeHealthTimeout,
+            checkSyncDelay: (try checkSyncDelay ?? fromFile("check-sync-delay"))?.value ?? DaemonSettings.defaultCheckSyncDelay)
         if s.tftp != nil && s.provision != nil {
             throw ValidationError("--tftp and --provision exclude each other")
         }

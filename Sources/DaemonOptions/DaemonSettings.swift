@@ -25,11 +25,22 @@ public struct DaemonSettings: Sendable {
     public var audio: AudioOption
     /// `--echo-canceller`: on a sound card, the microphone's echo of the speaker is cancelled.
     public var echoCanceller: Bool
+    /// `--image-keys`: the folder of the trusted image public keys (`*.pub`).
+    public var imageKeys: String
+    /// `--upgrade-health-timeout`: seconds an upgraded image has to become healthy.
+    public var upgradeHealthTimeout: Int
+    /// `--check-sync-delay`: seconds of idle after a check-sync NOTIFY (GUIDE.md §7.4: 20).
+    public var checkSyncDelay: Int
 
     public init(flash: String, tftp: String?, provision: String?, mac: String?, model: PhoneModel, logLevel: Logger.Level,
                 telnet: (host: String, port: Int), console: ConsoleChoice, consoleSpeed: Int, sipAddress: String,
                 telnetIdleTimeout: Int = DaemonSettings.defaultTelnetIdleTimeout, audio: AudioOption = .null,
-                echoCanceller: Bool = true) {
+                echoCanceller: Bool = true, imageKeys: String = DaemonSettings.defaultImageKeys,
+                upgradeHealthTimeout: Int = DaemonSettings.defaultUpgradeHealthTimeout,
+                checkSyncDelay: Int = DaemonSettings.defaultCheckSyncDelay) {
+        self.imageKeys = imageKeys
+        self.upgradeHealthTimeout = upgradeHealthTimeout
+        self.checkSyncDelay = checkSyncDelay
         self.flash = flash
         self.tftp = tftp
         self.provision = provision
@@ -64,7 +75,15 @@ public struct DaemonSettings: Sendable {
 
     /// The keys a daemon config file may set: the long option names.
     public static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "console", "console-speed",
-                                  "sip-address", "telnet-idle-timeout", "audio", "echo-canceller"]
+                                  "sip-address", "telnet-idle-timeout", "audio", "echo-canceller",
+                                  "image-keys", "upgrade-health-timeout", "check-sync-delay"]
+    /// Installed by the .deb as conffiles (Packaging/image-keys).
+    public static let defaultImageKeys = "/etc/deskphone/image-keys"
+    /// Three minutes: a phone boots, fetches its files and registers in seconds; a registrar
+    /// that is slow to answer gets a few refresh retries before the new image is blamed.
+    public static let defaultUpgradeHealthTimeout = 180
+    /// GUIDE.md §7.4 step 3: the phone waits 20 seconds (idle) after the NOTIFY.
+    public static let defaultCheckSyncDelay = 20
     public static let defaultSIPAddress = "0.0.0.0"
     public static let defaultAudio = "null"
     public static let defaultFlash = "flash"

@@ -35,6 +35,12 @@ public final class FirmwareSlots: Sendable {
     static let recordPath = "slots/last-upgrade"
     static func imagePath(_ s: SlotName) -> String { "slots/\(s.rawValue)/image" }
     static func manifestPath(_ s: SlotName) -> String { "slots/\(s.rawValue)/manifest" }
+    /// The image's payload as an executable file: what the loader execs.
+    static func executablePath(_ s: SlotName) -> String { "slots/\(s.rawValue)/deskphoned" }
+    static let trialPath = "slots/trial"
+
+    /// The absolute path of a slot's executable (for exec).
+    public func executableFile(_ slot: SlotName) -> String? { flash.absolutePath(Self.executablePath(slot)) }
 
     // MARK: - Reading
 
@@ -80,6 +86,13 @@ public final class FirmwareSlots: Sendable {
                 throw SlotError.damaged(slot, ImageError.hashMismatch(expected: Hex.encode(manifest.payloadSHA256),
                                                                       actual: Hex.encode(hash)).description)
             }
+            // The file the loader execs must be the payload, byte for byte.
+            guard let exe = try? flash.read(Self.executablePath(slot), limit: FirmwareImage.maximumImageSize) else {
+                throw SlotError.damaged(slot, "the executable is missing")
+            }
+            guard exe.count == image.payload.count, Array(SHA256.hash(data: exe)) == hash else {
+                throw SlotError.damaged(slot, "the executable differs from the image's payload")
+            }
             return image
         } catch let e as SlotError {
             throw e
@@ -97,7 +110,7 @@ public final class FirmwareSlots: Sendable {
         let marker: Result<SlotName?, SlotError>
         do { marker = .success(try active()) } catch { marker = .failure(error) }
         return FirmwareStatus(running: running, active: marker,
-                              slots: SlotName.allCases.map { ($0, state($0)) }, lastUpgrade: lastUpgrade())
+                              slots: SlotName.allCases.map { ($0, state($0)) }, lastUpgrade: lastUpgrade(), trial: trial())
     }
 
     // MARK: - Changing
@@ -112,6 +125,7 @@ public final class FirmwareSlots: Sendable {
             // The manifest goes first: from here until the last write the slot is `incomplete`.
             try flash.remove(Self.manifestPath(slot))
             try flash.write(verified.bytes, to: Self.imagePath(slot))
+            try flash.write(verified.image.payload, to: Self.executablePath(slot), mode: 0o755)
             try flash.write(verified.image.header, to: Self.manifestPath(slot))
         }
         try record(UpgradeRecord(time: now(), image: verified.image.manifest.name, from: from, slot: slot, result: .installed))
@@ -125,10 +139,101 @@ public final class FirmwareSlots: Sendable {
         let slot = try inactive()
         let from = currentImageName()
         let image = try check(slot, verifier: verifier)
-        try io { () throws(FlashError) in try flash.write(Array("\(slot.rawValue)\n".utf8), to: Self.activePath) }
+        let previous = try active()
+        try io { () throws(FlashError) in
+            // The trial first, then the marker: a crash between the two leaves a trial for a
+            // slot that is not active, which the loader discards (BootLoader).
+            try flash.write(Array(TrialRecord(slot: slot, image: image.manifest.name, previous: previous,
+                                              previousImage: from, starts: 0).text.utf8), to: Self.trialPath)
+            try flash.write(Array("\(slot.rawValue)\n".utf8), to: Self.activePath)
+        }
         try record(UpgradeRecord(time: now(), image: image.manifest.name, from: from, slot: slot, result: .activated))
         return slot
     }
+
+    // MARK: - Trial of a newly activated image
+
+    /// The activated image that has not yet been seen healthy; nil when none is on trial.
+    public func trial() -> TrialRecord? {
+        guard let bytes = try? flash.read(Self.trialPath) else { return nil }
+        return TrialRecord(text: String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// The loader is about to start the trial image once more.
+    public func noteTrialStart() throws(SlotError) -> TrialRecord? {
+        guard var t = trial() else { return nil }
+        t.starts += 1
+        let record = t
+        try io { () throws(FlashError) in try flash.write(Array(record.text.utf8), to: Self.trialPath) }
+        return t
+    }
+
+    /// What the trial image still lacks, for the watchdog's reason.
+    public func noteTrialHealth(_ missing: String) {
+        guard var t = trial(), t.health != missing else { return }
+        t.health = missing
+        try? flash.write(Array(t.text.utf8), to: Self.trialPath)
+    }
+
+    /// The trial image came up healthy: it stays.
+    public func confirmTrial(_ how: String) throws(SlotError) {
+        guard let t = trial() else { return }
+        try io { () throws(FlashError) in try flash.remove(Self.trialPath) }
+        try record(UpgradeRecord(time: now(), image: t.image, from: t.previousImage, slot: t.slot, result: .confirmed, reason: how))
+    }
+
+    /// A trial record for a slot that is not active (a crash between its two writes).
+    public func discardTrial() throws(SlotError) {
+        try io { () throws(FlashError) in try flash.remove(Self.trialPath) }
+    }
+
+    /// The trial image did not come up healthy: back to what ran before it (the other slot, or
+    /// the built-in image when none), with the reason recorded. Returns the slot now active.
+    @discardableResult
+    public func rollbackTrial(reason: String) throws(SlotError) -> SlotName? {
+        guard let t = trial() else { throw .nothingToRollBack("no image is on trial") }
+        if let p = t.previous {
+            do { _ = try check(p) } catch { return try fallBack(reason: reason + "; and \(error)", failed: t.image) }
+        }
+        try io { () throws(FlashError) in
+            if let p = t.previous { try flash.write(Array("\(p.rawValue)\n".utf8), to: Self.activePath) }
+            else { try flash.remove(Self.activePath) }
+            try flash.remove(Self.trialPath)
+        }
+        try record(UpgradeRecord(time: now(), image: t.previousImage ?? Self.builtInName, from: t.image,
+                                 slot: t.previous ?? t.slot.other, result: .rolledBack, reason: reason))
+        return t.previous
+    }
+
+    /// The active slot cannot start: the other slot when it holds a good image, else the
+    /// built-in image (no marker). Returns the slot now active.
+    @discardableResult
+    public func fallBack(reason: String, failed: String? = nil) throws(SlotError) -> SlotName? {
+        let current = try? active()
+        let failedName = failed ?? currentImageName() ?? current.map { "slot \($0)" } ?? "?"
+        var target: SlotName? = nil
+        var name = Self.builtInName
+        if let other = current?.other, let image = try? check(other) { target = other; name = image.manifest.name }
+        let chosen = target
+        try io { () throws(FlashError) in
+            if let chosen { try flash.write(Array("\(chosen.rawValue)\n".utf8), to: Self.activePath) }
+            else { try flash.remove(Self.activePath) }
+            try flash.remove(Self.trialPath)
+        }
+        try record(UpgradeRecord(time: now(), image: name, from: failedName, slot: target ?? current ?? .a,
+                                 result: .rolledBack, reason: reason))
+        return target
+    }
+
+    /// An upgrade that was refused or failed before anything was written to a slot.
+    public func recordRefusal(image: String, reason: String) {
+        let slot = (try? inactive()) ?? .a
+        try? record(UpgradeRecord(time: now(), image: image, from: currentImageName() ?? running, slot: slot,
+                                  result: .refused, reason: reason))
+    }
+
+    /// The name the records give the image the package installed (no slot).
+    public static let builtInName = "built-in"
 
     /// Switches the marker back to the other slot, which must hold a good image, and records
     /// why. Returns the slot now active.
@@ -150,7 +255,7 @@ public final class FirmwareSlots: Sendable {
         return m.name
     }
 
-    private func record(_ r: UpgradeRecord) throws(SlotError) {
+    func record(_ r: UpgradeRecord) throws(SlotError) {
         try io { () throws(FlashError) in try flash.write(Array(r.text.utf8), to: Self.recordPath) }
     }
 
@@ -203,7 +308,7 @@ public enum SlotError: Error, Sendable, CustomStringConvertible {
 
 /// The last install, activation or rollback (`slots/last-upgrade`, `key: value` lines).
 public struct UpgradeRecord: Sendable, Equatable {
-    public enum Result: String, Sendable { case installed, activated, rolledBack = "rolled-back" }
+    public enum Result: String, Sendable { case installed, activated, confirmed, refused, rolledBack = "rolled-back" }
     public var time: Int
     public var image: String
     public var from: String?
@@ -244,6 +349,8 @@ public struct FirmwareStatus: Sendable {
     public let active: Result<SlotName?, SlotError>
     public let slots: [(SlotName, SlotState)]
     public let lastUpgrade: UpgradeRecord?
+    /// The activated image not yet seen healthy.
+    public var trial: TrialRecord? = nil
 
     /// `show image`: the running image, the marker, both slots, the last upgrade.
     public func lines(utc: (Int) -> String = { String($0) }) -> [String] {
@@ -257,8 +364,11 @@ public struct FirmwareStatus: Sendable {
         for (slot, state) in slots {
             lines.append("Slot \(slot):         \(state)\(slot == activeSlot ? " [active]" : "")")
         }
+        if let t = trial {
+            lines.append("On trial:       \(t.image) in slot \(t.slot), started \(t.starts) times, not yet healthy (rolls back to \(t.previousImage ?? FirmwareSlots.builtInName))")
+        }
         if let u = lastUpgrade {
-            var line = "Last upgrade:   \(utc(u.time)) \(u.image) in slot \(u.slot) (from \(u.from ?? "none")): \(u.result.rawValue)"
+            var line = "Last upgrade:   \(utc(u.time)) \(u.image) in slot \(u.slot) (from \(u.from ?? FirmwareSlots.builtInName)): \(u.result.rawValue)"
             if let r = u.reason { line += ": \(r)" }
             lines.append(line)
         } else {

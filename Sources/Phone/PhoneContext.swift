@@ -41,8 +41,12 @@ public struct PhoneIdentity: Sendable {
     public let model: PhoneModel
     /// The provisioning source as configured (`tftp://…`, `folder …`, or nil for flash only).
     public let source: String?
+    /// The firmware image this process runs (`P0S3-…`, started from a flash slot by the
+    /// loader); nil for the built-in (installed) executable.
+    public let image: String?
 
-    public init(mac: MACAddress, macOrigin: String, model: PhoneModel, source: String?) {
+    public init(mac: MACAddress, macOrigin: String, model: PhoneModel, source: String?, image: String? = nil) {
+        self.image = image
         self.mac = mac
         self.macOrigin = macOrigin
         self.model = model

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DaemonOptions
 import Diagnostics
+import Firmware
 import Logging
 import Provisioning
 import ServiceLifecycle
@@ -18,7 +19,9 @@ struct Deskphoned: AsyncParsableCommand {
     func run() async throws {
         let settings = try options.resolve()
         Loggers.bootstrap(level: settings.logLevel)
-        let daemon = PhoneDaemon(settings: settings, arguments: CommandLine.arguments)
+        // The loader first (it may exec a flash slot's image, or be a trial's watchdog).
+        let image = try ImageLoader.prepare(settings: settings, arguments: CommandLine.arguments)
+        let daemon = PhoneDaemon(settings: settings, arguments: CommandLine.arguments, image: image)
         let group = ServiceGroup(configuration: .init(
             services: [daemon],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -20,11 +20,13 @@ import Glibc
 final class PhoneDaemon: Service, Sendable {
     let settings: DaemonSettings
     let arguments: [String]
+    let image: RunningImage
     let log = Logger.category(.plat)
 
-    init(settings: DaemonSettings, arguments: [String]) {
+    init(settings: DaemonSettings, arguments: [String], image: RunningImage) {
         self.settings = settings
         self.arguments = arguments
+        self.image = image
     }
 
     func run() async throws {
@@ -37,17 +39,22 @@ final class PhoneDaemon: Service, Sendable {
         let started = ContinuousClock.now
         let flash = try FlashStore(root: settings.flash)
         let (mac, macOrigin) = try identity(flash: flash)
-        log.info("deskphoned starting: model \(settings.model.rawValue), MAC \(mac) (\(macOrigin)), flash \(flash.root)")
+        log.info("deskphoned starting: pid \(getpid()), image \(image.name ?? "built-in \(DeskphoneVersion.version)"), model \(settings.model.rawValue), MAC \(mac) (\(macOrigin)), flash \(flash.root)")
 
         let source = try provisioningSource(flash: flash, group: group)
         log.info("provisioning source: \(source.map { "\($0)" } ?? "none (flash only)")")
-        let arguments = self.arguments
+        let firmware = PhoneFirmware(flash: flash, image: image, settings: settings, arguments: arguments, source: source)
         let audio = try await openAudio()
+        let sip = await PhoneSIP(address: settings.sipAddress, audio: audio)
         let phone = PhoneRuntime(
             flash: flash,
-            identity: PhoneIdentity(mac: mac, macOrigin: macOrigin, model: settings.model, source: source?.description),
-            source: source, group: group, sip: await PhoneSIP(address: settings.sipAddress, audio: audio),
-            restart: { try Self.replaceProcess(arguments) })
+            identity: PhoneIdentity(mac: mac, macOrigin: macOrigin, model: settings.model, source: source?.description,
+                                    image: image.name),
+            source: source, group: group, sip: sip,
+            restart: { try firmware.restart() })
+        await sip.onCheckSync { [sip] sender in
+            firmware.checkSyncArrived(from: sender, busy: sip.isBusy, phone: phone)
+        }
 
         let cli = CLISettings()
         let telnet = TelnetListener(group: group, host: settings.telnet.host, port: settings.telnet.port,
@@ -57,7 +64,11 @@ final class PhoneDaemon: Service, Sendable {
             cli.update(from: report.configuration)
             await telnet.apply(level: ConsoleSettings(report.configuration).telnetLevel)
         }
+        // After every boot (start, reset, the re-read of check-sync): image_version against
+        // the running image (GUIDE.md §1.1 step 5); off the boot's path, it may take a while.
+        await phone.onBoot { report in firmware.afterBoot(report) }
         let report = await phone.boot()
+        firmware.watchHealth(phone: phone, telnet: telnet)
 
         let errors = report.diagnostics.errors.count, warnings = report.diagnostics.warnings.count
         log.info("boot complete in \((ContinuousClock.now - started).milliseconds) ms: \(report.files.count) files, \(errors) configuration errors, \(warnings) warnings")
@@ -87,15 +98,6 @@ final class PhoneDaemon: Service, Sendable {
         }
         log.info("audio: \(settings.audio)")
         return await MediaEngine(device: device, host: settings.sipAddress)
-    }
-
-    /// `reset hard`: the same program with the same arguments, in place of this process.
-    static func replaceProcess(_ arguments: [String]) throws {
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        execv("/proc/self/exe", argv)
-        let reason = String(cString: strerror(errno))
-        argv.forEach { free($0) }
-        throw DaemonError("cannot restart: execv: \(reason)")
     }
 
     func startConsole(_ factory: @escaping TerminalSessionFactory) throws -> SerialConsole? {
@@ -188,6 +190,8 @@ actor TelnetListener {
         self.idleTimeout = idleTimeout
         self.factory = factory
     }
+
+    var isListening: Bool { server != nil }
 
     func apply(level: Int) async {
         if level == 0, let s = server {

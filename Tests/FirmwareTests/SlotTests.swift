@@ -116,4 +116,73 @@ import Testing
         #expect(throws: SlotError.self) { try s.active() }
         #expect(s.status().lines()[1] == "Active slot:    unknown: the active-slot marker holds 'c\n', not a or b")
     }
+    @Test func aTrialIsCountedConfirmedOrRolledBack() throws {
+        let root = try TestSupport.temporaryDirectory("slots")
+        let flash = try FlashStore(root: root)
+        let s = FirmwareSlots(flash: flash, now: { 1_764_754_000 })
+        // From the built-in image: the trial rolls back to no slot at all.
+        try s.installInactive(try Self.verified("08-12-00"))
+        try s.activate()
+        #expect(s.trial() == TrialRecord(slot: .a, image: "P0S3-08-12-00", previous: nil, previousImage: nil, starts: 0))
+        #expect(try s.noteTrialStart()?.starts == 1)
+        s.noteTrialHealth("line 1 not registered")
+        #expect(s.trial()?.health == "line 1 not registered")
+        #expect(s.status().lines().contains { $0.hasPrefix("On trial:       P0S3-08-12-00 in slot a, started 1 times") })
+        #expect(try s.rollbackTrial(reason: "not healthy") == nil)
+        #expect(try s.active() == nil)
+        #expect(s.trial() == nil)
+        #expect(s.lastUpgrade() == UpgradeRecord(time: 1_764_754_000, image: "built-in", from: "P0S3-08-12-00", slot: .b,
+                                                 result: .rolledBack, reason: "not healthy"))
+        #expect(s.state(.a) == .installed(try Self.verified("08-12-00").image.manifest), "the image stays in its slot")
+
+        // Activated again and confirmed: it stays.
+        try s.activate()
+        try s.confirmTrial("CLI up")
+        #expect(s.trial() == nil)
+        #expect(try s.active() == .a)
+        #expect(s.lastUpgrade()?.result == .confirmed)
+
+        // From slot a to b: the trial rolls back to a.
+        try s.installInactive(try Self.verified("08-12-01"))
+        try s.activate()
+        #expect(s.trial()?.previous == .a)
+        #expect(try s.rollbackTrial(reason: "crashed") == .a)
+        #expect(try s.active() == .a)
+        #expect(s.lastUpgrade()?.from == "P0S3-08-12-01" && s.lastUpgrade()?.image == "P0S3-08-12-00")
+
+        // The loader rolls back a trial it started before; a stale trial is discarded.
+        try s.activate()
+        _ = try s.noteTrialStart()
+        #expect(BootLoader.resolve(s) { _ in } == .start(.a, trial: false))
+        #expect(s.lastUpgrade()?.result == .rolledBack)
+        try flash.write(Array(TrialRecordText.stale.utf8), to: "slots/trial")
+        #expect(BootLoader.resolve(s) { _ in } == .start(.a, trial: false))
+        #expect(s.trial() == nil)
+    }
+
+    @Test func aDamagedActiveSlotFallsBackToTheOtherOrTheBuiltInImage() throws {
+        let root = try TestSupport.temporaryDirectory("slots")
+        let flash = try FlashStore(root: root)
+        let s = FirmwareSlots(flash: flash)
+        try s.installInactive(try Self.verified("08-12-00"))
+        try s.activate()
+        try s.confirmTrial("ok")
+        try s.installInactive(try Self.verified("08-12-01"))
+        try s.activate()
+        try s.confirmTrial("ok")
+        // The executable of b goes missing: the loader starts a.
+        try flash.remove("slots/b/deskphoned")
+        #expect(BootLoader.resolve(s) { _ in } == .start(.a, trial: false))
+        #expect(s.lastUpgrade()?.reason == "slot b cannot start: slot b is damaged: the executable is missing")
+        // And with a damaged too: the built-in image.
+        try flash.write(Array("#!/bin/sh\n".utf8), to: "slots/a/deskphoned", mode: 0o755)
+        #expect(BootLoader.resolve(s) { _ in } == .runBuiltIn)
+        #expect(try s.active() == nil)
+    }
+}
+
+enum TrialRecordText {
+    /// A trial of slot b while a is active: what a crash between the trial's and the marker's
+    /// writes leaves.
+    static let stale = "slot: b\nimage: P0S3-08-12-09\nprevious: a\nprevious-image: none\nstarts: 0\n"
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A real deskphoned process booted on a provisioning folder written by the test, with its
 /// telnet CLI on 127.0.0.1 and a port the OS picks.
@@ -25,6 +28,61 @@ public final class DaemonUnderTest: @unchecked Sendable {
         try await d.waitFor(waitForTelnet ? "telnet listening on" : "boot complete")
         if waitForTelnet { d.telnetPort = d.parseTelnetPort() }
         return d
+    }
+
+    /// A deskphoned with exactly `arguments` (plus `--console none`), logging to
+    /// `directory/deskphoned.log`; waits for `waitFor` in the log.
+    public static func launch(_ arguments: [String], in dir: String, waitFor: String = "telnet listening on") async throws -> DaemonUnderTest {
+        let log = dir + "/deskphoned.log"
+        let p = try ChildProcess(try TestSupport.product("deskphoned"), arguments + ["--console", "none"], stderr: log,
+                                 environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "TERM=vt100"])
+        let d = DaemonUnderTest(directory: dir, logPath: log, process: p)
+        try await d.waitFor(waitFor)
+        d.telnetPort = d.parseTelnetPort()
+        return d
+    }
+
+    /// Waits until `text` appears at least `count` times in the log. With `survivingExit` the
+    /// launched process may exit meanwhile (a firmware watchdog takes over as the phone).
+    public func waitFor(_ text: String, count: Int, survivingExit: Bool = false, timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while log.components(separatedBy: text).count - 1 < count {
+            if !survivingExit, let status = process.reap() {
+                throw TestFailure("deskphoned exited (status \(status)) before '\(text)' ×\(count); log:\n\(log)")
+            }
+            guard ContinuousClock.now < deadline else { throw TestFailure("no '\(text)' ×\(count) within \(timeout); log:\n\(log)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        telnetPort = parseTelnetPort()
+    }
+
+    /// How many times `text` is in the log.
+    public func occurrences(_ text: String) -> Int { log.components(separatedBy: text).count - 1 }
+
+    /// Every pid the log names as a phone or a watchdog (`deskphoned starting: pid N`,
+    /// `trial watchdog pid N`): after a rollback the phone may be another process than the
+    /// one launched.
+    public var loggedPIDs: [pid_t] {
+        var pids: [pid_t] = []
+        for marker in ["deskphoned starting: pid ", "trial watchdog pid "] {
+            for part in log.components(separatedBy: marker).dropFirst() {
+                if let n = pid_t(part.prefix { $0.isNumber }), !pids.contains(n) { pids.append(n) }
+            }
+        }
+        return pids
+    }
+
+    /// Stops the launched process and every other phone or watchdog process the log names
+    /// (SIGTERM, then SIGKILL), by pid.
+    public func stopAll() {
+        let others = loggedPIDs.filter { $0 != process.pid }
+        process.terminate()
+        for pid in others where kill(pid, 0) == 0 {
+            kill(pid, SIGTERM)
+            var waited = 0
+            while kill(pid, 0) == 0 && waited < 60 { usleep(50_000); waited += 1 }
+            if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+        }
     }
 
     init(directory: String, logPath: String, process: ChildProcess) {

@@ -54,6 +54,27 @@ public final class PhoneSIP {
         if s.registerAtBoot { registrations.registerAll() }
     }
 
+    /// NOTIFY outside a dialog with `Event: check-sync` (GUIDE.md §7.4, §9.10): answered 200
+    /// and handed to `handler` (the phone re-reads its files when idle); any other event 489
+    /// Bad Event (RFC 6665 §8.3.1: the phone subscribes to nothing else out of dialog). The 200
+    /// is (unverified) in the guide, which documents no authentication challenge in 7.x.
+    public func onCheckSync(_ handler: @escaping @PhoneLoop (String) -> Void) {
+        endpoint.handle("NOTIFY") { [log] request in
+            let header = request.message.value("Event") ?? request.message.value("o") ?? ""
+            let event = header.split(separator: ";").first.map { $0.trimmingCharacters(in: " \t") } ?? ""
+            guard event.lowercased() == "check-sync" else {
+                log.info("NOTIFY with Event '\(header)' from \(request.source): 489 Bad Event")
+                request.respond(code: 489, reason: "Bad Event")
+                return
+            }
+            request.respond(code: 200)
+            handler("\(request.source.ipAddress ?? "\(request.source)"):\(request.source.port ?? 0)")
+        }
+    }
+
+    /// Whether a call is set up, ringing or being dialled (check-sync waits for idle).
+    public var isBusy: Bool { !calls.info().isEmpty || calls.offHook }
+
     public func stop() async {
         calls.hangUpAll()
         await registrations.unregisterAll()
@@ -73,5 +94,14 @@ public final class PhoneSIP {
     static func timers(_ s: SIPSettings) -> TransactionTimers {
         TransactionTimers(t1: .milliseconds(s.t1Milliseconds), t2: .milliseconds(s.t2Milliseconds),
                           maxRetransmissions: s.retransmissions, maxInviteRetransmissions: s.inviteRetransmissions)
+    }
+}
+
+extension StringProtocol {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s.removeFirst() }
+        while let l = s.last, set.contains(l) { s.removeLast() }
+        return String(s)
     }
 }

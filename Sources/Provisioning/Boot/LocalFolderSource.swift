@@ -19,6 +19,10 @@ public struct LocalFolderSource: ProvisioningSource {
     public var description: String { "folder \(root)" }
 
     public func fetch(_ path: String) async throws(FetchFailure) -> [UInt8] {
+        try await fetch(path, maxSize: maxSize)
+    }
+
+    public func fetch(_ path: String, maxSize: Int) async throws(FetchFailure) -> [UInt8] {
         let parts = path.split(separator: "/")
         guard !parts.contains(".."), !path.contains("\0") else {
             throw .failed("\(path): outside the provisioning folder")

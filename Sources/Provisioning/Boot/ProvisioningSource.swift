@@ -3,11 +3,14 @@
 public protocol ProvisioningSource: Sendable, CustomStringConvertible {
     /// The bytes of `path` (relative to the source's root).
     func fetch(_ path: String) async throws(FetchFailure) -> [UInt8]
+    /// The bytes of a file that may be larger than a configuration file (a firmware image).
+    func fetch(_ path: String, maxSize: Int) async throws(FetchFailure) -> [UInt8]
     /// The same kind of source at another server (`dyn_tftp_addr`), when that makes sense.
     func redirected(to host: String) -> (any ProvisioningSource)?
 }
 
 extension ProvisioningSource {
+    public func fetch(_ path: String, maxSize: Int) async throws(FetchFailure) -> [UInt8] { try await fetch(path) }
     public func redirected(to host: String) -> (any ProvisioningSource)? { nil }
 }
 

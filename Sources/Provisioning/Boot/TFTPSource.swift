@@ -24,6 +24,19 @@ public struct TFTPSource: ProvisioningSource {
     public var description: String { "tftp://\(spec)" }
 
     public func fetch(_ path: String) async throws(FetchFailure) -> [UInt8] {
+        try await fetch(path, options: options)
+    }
+
+    /// A firmware image: the size cap raised, larger blocks, more patience than the boot's.
+    public func fetch(_ path: String, maxSize: Int) async throws(FetchFailure) -> [UInt8] {
+        var o = options
+        o.maxSize = maxSize
+        o.blockSize = max(o.blockSize, 8192)
+        o.maxRetransmissions = max(o.maxRetransmissions, 5)
+        return try await fetch(path, options: o)
+    }
+
+    func fetch(_ path: String, options: TFTPOptions) async throws(FetchFailure) -> [UInt8] {
         do {
             return try await client.read(path, from: server, options: options)
         } catch let error as TFTPError {

@@ -62,16 +62,22 @@ public final class FlashStore: Sendable {
         return try POSIX.readAll(p, limit: limit)
     }
 
-    /// Replaces (or creates) a file atomically.
-    public func write(_ bytes: [UInt8], to path: String) throws(FlashError) {
+    /// The absolute path of a file of the store, for `exec` of a firmware slot's executable
+    /// (the one thing that is not read through the store); nil for an invalid path.
+    public func absolutePath(_ path: String) -> String? { try? absolute(path) }
+
+    /// Replaces (or creates) a file atomically; `mode` 0o755 for a firmware slot's executable.
+    public func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(FlashError) {
         let target = try absolute(path)
         let slash = target.lastIndex(of: "/") ?? target.startIndex
         let dir = String(target[..<slash])
         let base = String(target[target.index(after: slash)...])
         try POSIX.mkdirs(dir)
         let tmp = "\(dir)/.\(base).tmp.\(getpid()).\(counter.add(1, ordering: .relaxed).newValue)"
-        let fd = try POSIX.open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        let fd = try POSIX.open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode)
         do {
+            // The mode as asked, whatever the umask.
+            if mode != 0o644 { _ = try POSIX.check(fchmod(fd, mode), "fchmod", tmp) }
             try POSIX.writeAll(fd, bytes, tmp)
             _ = try POSIX.check(fsync(fd), "fsync", tmp)
             _ = try POSIX.check(close(fd), "close", tmp)
@@ -149,10 +155,22 @@ public final class FlashStore: Sendable {
         if !keep && rmdir(path) != 0 && errno != ENOENT { throw FlashError(operation: "rmdir", path: path, errno: errno) }
     }
 
+    /// `.NAME.tmp.PID.N` of another process that is still running: a firmware watchdog opens
+    /// the store beside the running phone and must not remove its writes in flight. The same
+    /// pid as ours is stale (a process that exec'd keeps its pid).
+    static func belongsToAnotherLiveProcess(_ name: String) -> Bool {
+        let parts = name.split(separator: ".")
+        guard let t = parts.lastIndex(of: "tmp"), t + 1 < parts.count else { return false }
+        guard let pid = Int32(parts[t + 1]), pid > 0, pid != getpid() else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+
     private func removeStaleTemporaries(in dir: String) {
         for name in POSIX.list(dir) {
             let p = dir + "/" + name
-            if name.hasPrefix(".") && name.contains(".tmp.") { unlink(p) }
+            if name.hasPrefix(".") && name.contains(".tmp.") {
+                if !Self.belongsToAnotherLiveProcess(name) { unlink(p) }
+            }
             else if POSIX.isDirectory(p) { removeStaleTemporaries(in: p) }
         }
     }

@@ -1,8 +1,5 @@
-import TestKit
 import Foundation
 import NIOCore
-import NIOPosix
-import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -11,24 +8,24 @@ import Glibc
 /// A tftpd-hpa started by a test on 127.0.0.1 and a free high port, serving a temporary folder
 /// (Tests against a real peer, ARCHITECTURE.md). Stop it with `stop()`; it is also stopped
 /// when the value goes away.
-final class TFTPServerProcess: @unchecked Sendable {
-    static let executable = "/usr/sbin/in.tftpd"
+public final class TFTPServerProcess: @unchecked Sendable {
+    public static let executable = "/usr/sbin/in.tftpd"
 
-    let directory: URL
-    let port: Int
+    public let directory: URL
+    public let port: Int
     private let process: ChildProcess
     private var stopped = false
 
-    var address: SocketAddress {
+    public var address: SocketAddress {
         get throws { try SocketAddress(ipAddress: "127.0.0.1", port: port) }
     }
 
     /// Writes `files` (world-readable: the server drops to user `tftp`) and starts the server.
     /// Fails the test when in.tftpd is not installed.
-    static func start(files: [String: [UInt8]], port: Int? = nil) async throws -> TFTPServerProcess {
-        try #require(
-            FileManager.default.isExecutableFile(atPath: executable),
-            "tftpd-hpa is not installed (\(executable) missing): run scripts/install-deps.sh test")
+    public static func start(files: [String: [UInt8]], port: Int? = nil) async throws -> TFTPServerProcess {
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw TestFailure("tftpd-hpa is not installed (\(executable) missing): run scripts/install-deps.sh test")
+        }
         let fm = FileManager.default
         let directory = fm.temporaryDirectory.appendingPathComponent("tftp-test-\(UUID().uuidString)")
         try fm.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -79,7 +76,14 @@ final class TFTPServerProcess: @unchecked Sendable {
 
     /// Stops the server by its pid (SIGTERM, then SIGKILL after 2 s), reaps it, and removes its
     /// folder.
-    func stop() { stop(removingFiles: true) }
+    public func stop() { stop(removingFiles: true) }
+
+    /// Puts (or replaces) a file in the served folder, world-readable.
+    public func put(_ name: String, _ bytes: [UInt8]) throws {
+        let url = directory.appendingPathComponent(name)
+        try Data(bytes).write(to: url)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: url.path)
+    }
 
     private func stop(removingFiles: Bool) {
         guard !stopped else { return }
@@ -88,10 +92,10 @@ final class TFTPServerProcess: @unchecked Sendable {
         if removingFiles { try? FileManager.default.removeItem(at: directory) }
     }
 
-    enum ServerError: Error, CustomStringConvertible {
+    public enum ServerError: Error, CustomStringConvertible {
         case exited(status: Int32)
         case notReady(port: Int)
-        var description: String {
+        public var description: String {
             switch self {
             case .exited(let status): "in.tftpd exited (wait status \(status)) before it was ready"
             case .notReady(let port): "in.tftpd did not bind 127.0.0.1:\(port) within 20 s"
@@ -100,12 +104,5 @@ final class TFTPServerProcess: @unchecked Sendable {
     }
 
     /// A UDP port the OS just had free on 127.0.0.1.
-    private static func freeUDPPort() async throws -> Int {
-        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port
-        try await channel.close()
-        guard let port else { throw ServerError.notReady(port: 0) }
-        return port
-    }
+    private static func freeUDPPort() async throws -> Int { try Sockets.freeUDPPort() }
 }
