@@ -109,6 +109,22 @@ import Testing
         #expect(handler.isClosed)
     }
 
+    /// The echo of a typed line overflows the output cap while the line is being edited: the
+    /// connection is dropped from inside the editor's input, and the line completes once, as
+    /// `.closed` (it once completed a second time, as the typed line, and a test run crashed on
+    /// the resumed continuation).
+    @Test func anEchoOverTheCapClosesAndCompletesTheLineOnce() throws {
+        let (channel, handler) = try makeChannel(maxOutput: 100)
+        try channel.writeInbound(ByteBuffer(bytes: [255, 253, 1, 255, 253, 3]))   // DO ECHO, DO SGA: the phone echoes
+        _ = try outbound(channel)
+        var results: [TelnetConnectionHandler.LineResult] = []
+        handler.readLine(EditingContext(prompt: "> ", help: { _ in [] })) { results.append($0) }
+        try channel.writeInbound(ByteBuffer(bytes: Array(String(repeating: "x", count: 150).utf8) + [13]))
+        #expect(results == [.closed])
+        #expect(handler.isClosed)
+        #expect(!channel.isActive)
+    }
+
     @Test func randomBytesNeverCrashTheHandler() throws {
         let (channel, handler) = try makeChannel()
         var lines = 0

@@ -190,9 +190,13 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     private func input(_ bytes: [UInt8]) {
         guard !isClosed else { return }
         var rest = bytes[...]
-        if let completion = lineCompletion {
+        if lineCompletion != nil {
             let result = editor.receive(rest)
             send(result.output)
+            // The echo can close the connection (a client that does not read its output is
+            // dropped), and closing completes the line with `.closed`: it must not be
+            // completed a second time (a test run crashed on the resumed continuation).
+            guard let completion = lineCompletion, !isClosed else { return }
             rest = rest.dropFirst(result.consumed)
             guard let event = result.event else { return }
             lineCompletion = nil
