@@ -29,7 +29,7 @@ public final class ChronyProcess: @unchecked Sendable {
             """, to: conf)
         process = try ChildProcess(Self.path, ["-d", "-x", "-f", conf], stdout: "\(directory)/chronyd.out",
                                    stderr: "\(directory)/chronyd.err")
-        let deadline = ContinuousClock.now + .seconds(20)   // a loaded 2-core machine can take seconds to start a peer
+        let deadline = ContinuousClock.now + TestSupport.peerStartLimit
         while !Sockets.isUDPBound(port: port) {
             if process.reap() != nil || ContinuousClock.now > deadline {
                 process.terminate()

@@ -24,7 +24,7 @@ public final class DNSServerProcess: @unchecked Sendable {
                     "--log-facility=\(dir)/dnsmasq.log"] + records.map { "--" + $0 }
         let p = try ChildProcess(executable, args, stderr: dir + "/stderr")
         let server = DNSServerProcess(port: port, process: p)
-        let deadline = ContinuousClock.now + .seconds(20)   // a loaded 2-core machine can take seconds to start a peer
+        let deadline = ContinuousClock.now + TestSupport.peerStartLimit
         while !Sockets.isUDPBound(port: port) {
             if let status = p.reap() {
                 throw TestFailure("dnsmasq exited (\(status)): \((try? String(contentsOfFile: dir + "/stderr", encoding: .utf8)) ?? "")")

@@ -45,7 +45,7 @@ public final class KamailioProcess: @unchecked Sendable {
         let p = try ChildProcess(executable, ["-DD", "-E", "-f", dir + "/kamailio.cfg", "-Y", dir, "-P", dir + "/kamailio.pid"],
                                  stderr: dir + "/kamailio.log")
         let k = KamailioProcess(port: port, directory: dir, process: p)
-        let deadline = ContinuousClock.now + .seconds(20)   // a loaded 2-core machine can take seconds to start a peer
+        let deadline = ContinuousClock.now + TestSupport.peerStartLimit
         while !Sockets.isUDPBound(port: port, address: address) || !FileManager.default.fileExists(atPath: dir + "/ctl.sock") {
             if let status = p.reap() {
                 throw TestFailure("kamailio exited (\(status)): \(k.log)")

@@ -39,7 +39,7 @@ public final class SIPpProcess: @unchecked Sendable {
                     "-trace_msg", "-message_file", dir + "/messages.log"] + arguments
         let p = try ChildProcess(executable, args, stdout: dir + "/stdout.log", stderr: dir + "/stderr.log")
         let sipp = SIPpProcess(port: port, directory: dir, process: p)
-        let deadline = ContinuousClock.now + .seconds(20)   // a loaded 2-core machine can take seconds to start a peer
+        let deadline = ContinuousClock.now + TestSupport.peerStartLimit
         while !Sockets.isUDPBound(port: port) {
             if let status = p.reap() {
                 // A short client scenario may be over before its socket is seen: its status is

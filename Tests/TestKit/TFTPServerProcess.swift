@@ -50,7 +50,7 @@ public final class TFTPServerProcess: @unchecked Sendable {
             let server = TFTPServerProcess(directory: directory, port: port, process: process)
             // Ready when its own socket on the port shows up (15-80 ms in practice): a socket of
             // another process on that port is not this server.
-            let deadline = ContinuousClock.now + .seconds(20)   // a loaded 2-core machine can take seconds to start in.tftpd
+            let deadline = ContinuousClock.now + TestSupport.peerStartLimit
             while !Sockets.isUDPBound(port: port, byProcess: process.pid) {
                 if process.reap() != nil { break }
                 guard ContinuousClock.now < deadline else {
@@ -98,7 +98,7 @@ public final class TFTPServerProcess: @unchecked Sendable {
         public var description: String {
             switch self {
             case .exited(let status): "in.tftpd exited (wait status \(status)) before it was ready"
-            case .notReady(let port): "in.tftpd did not bind 127.0.0.1:\(port) within 20 s"
+            case .notReady(let port): "in.tftpd did not bind 127.0.0.1:\(port) within \(TestSupport.peerStartLimit)"
             }
         }
     }

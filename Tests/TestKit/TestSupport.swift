@@ -2,6 +2,12 @@ import Foundation
 
 /// Helpers shared by the tests: temporary folders and the built executables.
 public enum TestSupport {
+    /// How long a peer (SIPp, Kamailio, in.tftpd, chronyd, dnsmasq) may take to start
+    /// listening. The whole suite starts dozens of them at once on 2 cores; 20 s was seen to
+    /// run out in a full run while a build ran beside it, and a peer that really fails to
+    /// start usually exits, which is reported at once.
+    public static let peerStartLimit: Duration = .seconds(60)
+
     /// The repository's root folder (from this file's place in it).
     public static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
