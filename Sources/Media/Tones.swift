@@ -88,6 +88,12 @@ public struct Tone: Sendable, Hashable {
     /// Guessed: a 1 kHz beep, then a 500 Hz one.
     public static let beepBonk = Tone(name: "beep bonk", segments: [on([1000], -13, 100), on([500], -13, 100)], repeatFrom: nil)
     public static let none = Tone(name: "none", segments: [], repeatFrom: nil)
+    /// The ringer's built-in ring (GUIDE.md §8.1 names Chirp1 and Chirp2 without describing
+    /// them; this warble and its cadence are guessed, (unverified)): 1 s of 1 kHz and 1.33 kHz
+    /// alternating every 50 ms, then 2 s of silence.
+    public static let ring = Tone(name: "ring",
+                                  segments: (0..<20).map { on([$0 % 2 == 0 ? 1000 : 1333], -10, 50) } + [.silence(2000)],
+                                  repeatFrom: 0)
 
     /// The tone a dial plan's `Tone=` names (GUIDE §5.5, case-insensitive; "" = the default,
     /// the secondary dial tone's place in a dial plan).

@@ -59,6 +59,56 @@ import Testing
         #expect(kHz >= 0.95 * call, "1 kHz played for \(kHz) s of a \(call)+ s call")
     }
 
+    /// An incoming call rings on the card (the built-in ring, `Tone.ring`: 1 s of warble, 2 s
+    /// off), `volup` twice while it rings raises the ringer by 6 dB, and answering stops it.
+    @Test func anIncomingCallRingsOnTheCardAndTheVolumeKeysSetTheRinger() async throws {
+        let home = try TestSupport.temporaryDirectory("alsa-ring")
+        let input = home + "/in.raw", output = home + "/out.raw"
+        let sox = try ChildProcess("/usr/bin/sox", ["-n", "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw",
+                                                    input, "synth", "20", "sine", "400", "vol", "0.5"])
+        #expect(await sox.wait(timeout: .seconds(20)).flatMap(ChildProcess.exitCode) == 0)
+        try """
+            pcm.phonetest {
+                type asym
+                playback.pcm { type plug; slave { pcm { type file; slave.pcm "null"; file "\(output)"; format "raw" }; rate 8000; channels 1; format S16_LE } }
+                capture.pcm { type plug; slave { pcm { type file; slave.pcm "null"; file "/dev/null"; infile "\(input)"; format "raw" }; rate 8000; channels 1; format S16_LE } }
+            }
+
+            """.write(toFile: home + "/.asoundrc", atomically: true, encoding: .utf8)
+        let phone = try await CallAcceptanceTests.Phone.start(peerPort: 9, audio: "alsa:phonetest", environment: ["HOME=\(home)"])
+        defer { phone.stop() }
+        let peer = try await SIPpProcess.start(scenario: "sipp-call-incoming.xml", timeout: .seconds(30),
+                                               arguments: ["-rtp_echo", "127.0.0.1:\(phone.sipPort)"])
+        _ = try await phone.waitForCall("RINGIN")
+        try await Task.sleep(for: .milliseconds(1500))   // in the first ring's 2 s of silence
+        _ = try await phone.test("test key volup", "test key volup")
+        try await Task.sleep(for: .milliseconds(3000))   // the second ring, 6 dB up
+        try await phone.test("test offhook")
+        _ = try await phone.waitForCall("CONNECTED")
+        #expect(await peer.exitCode(timeout: .seconds(15)) == 0, "\(peer.log)")
+        _ = phone.daemon.stop()
+        #expect(phone.daemon.log.contains("ringer volume 6 dB"), "\(phone.daemon.log.suffix(2000))")
+
+        let wav = home + "/out.wav"
+        let convert = try ChildProcess("/usr/bin/sox", ["-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", output, wav])
+        #expect(await convert.wait(timeout: .seconds(20)).flatMap(ChildProcess.exitCode) == 0)
+        let heard = try WAVAudio(path: wav)
+        // The card's output starts with the ring (the clock starts with it): the first burst
+        // in 0…1 s, the second in 3…4 s; 0.1 s kept clear of each edge.
+        func level(_ from: Double, _ to: Double) -> Double {
+            let windows = stride(from: from, to: to, by: 0.02).map { heard.rms(from: $0, to: $0 + 0.02) }.sorted()
+            return windows.isEmpty ? 0 : windows[windows.count / 2]
+        }
+        let first = level(0.1, 0.9), gap = level(1.2, 2.8), second = level(3.1, 3.9)
+        let warble = heard.frequency(from: 0.1, to: 0.9)
+        print("ringer: first ring RMS \(first), gap \(gap), second ring RMS \(second) (\(20 * log10(second / max(first, 1))) dB), \(warble) Hz")
+        #expect(first > 500 && gap < 50, "a ring, then silence: \(first), \(gap)")
+        #expect(warble > 1000 && warble < 1333, "the warble of 1 kHz and 1.33 kHz: \(warble) Hz")
+        #expect(second / first > 1.7 && second / first < 2.3, "6 dB louder after volup twice: \(second / first)")
+        // Answered: the far end's echo of the 400 Hz microphone, and no ring any more.
+        #expect(heard.seconds(near: 1333, tolerance: 20) < 1.3, "the ring stops when the call is answered")
+    }
+
     @Test func aMissingCardIsReportedAndTheCallStillProceeds() async throws {
         let home = try TestSupport.temporaryDirectory("alsa-none")
         let peer = try await SIPpProcess.start(scenario: "sipp-dialog-uas.xml", timeout: .seconds(30), arguments: ["-rtp_echo"])

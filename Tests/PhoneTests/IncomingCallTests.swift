@@ -36,6 +36,20 @@ import Testing
         #expect(phone.sink.sent.compactMap(\.message).allSatisfy { ($0.statusCode ?? 0) < 200 })
     }
 
+    /// The volume keys set the ringer while the phone rings (and when it is idle on hook), the
+    /// handset's gain once the call is answered; both stay within -12…+12 dB.
+    @Test func volumeKeysSetTheRingerWhileItRingsAndTheHandsetInTheCall() async throws {
+        let phone = try await ringing()
+        try phone.press("volupvolup")
+        #expect(phone.audio.ringerVolume == 6 && phone.audio.gain == 0)
+        try phone.press("voldnvoldnvoldnvoldnvoldnvoldnvoldn")
+        #expect(phone.audio.ringerVolume == -12, "bounded")
+        phone.calls.setOffHook(true)
+        #expect(await phone.settle { phone.responses(200, to: "INVITE").count == 1 })
+        try phone.press("voldn")
+        #expect(phone.audio.gain == -3 && phone.audio.ringerVolume == -12)
+    }
+
     @Test func secondInviteWhileRingingIsBusy() async throws {
         let phone = try await ringing()
         phone.stack.receive(incomingInvite(branch: "z9hG4bK-in2", callID: "call-2@peer", fromTag: "carol"))

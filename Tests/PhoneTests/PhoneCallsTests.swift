@@ -151,8 +151,12 @@ import Testing
         #expect(phone.audio.muted)
         try phone.press("mute")
         #expect(!phone.audio.muted)
+        // On hook and idle the keys set the ringer; off hook, the handset.
+        try phone.press("volup")
+        #expect(phone.audio.ringerVolume == 3 && phone.audio.gain == 0)
+        phone.calls.setOffHook(true)
         for _ in 0..<6 { try phone.press("volup") }
-        #expect(phone.audio.gain == 12)
+        #expect(phone.audio.gain == 12 && phone.audio.ringerVolume == 3)
         try phone.press("voldn")
         #expect(phone.audio.gain == 9)
         for _ in 0..<10 { try phone.press("voldn") }

@@ -20,6 +20,9 @@ public protocol PhoneAudio: AnyObject {
     var muted: Bool { get set }
     /// `volup` / `voldn`: the handset's playback gain in dB (GUIDE.md §11.1), -12…+12 in 3 dB steps.
     var gain: Int { get set }
+    /// `volup` / `voldn` while the phone rings or is idle on hook: the ringer's level in dB,
+    /// -12…+12 in 3 dB steps.
+    var ringerVolume: Int { get set }
     /// The device and its trouble, for `show status` (`alsa:default, 2 xruns recovered`).
     var status: String { get }
     /// Where the call is heard: the handset, the speaker (its own device and the echo

@@ -102,8 +102,15 @@ public final class PhoneCalls {
             context.audio.muted.toggle()
             log.info("mute \(context.audio.muted ? "on" : "off")")
         case .volumeUp, .volumeDown:
-            context.audio.gain = min(12, max(-12, context.audio.gain + (key == .volumeUp ? 3 : -3)))
-            log.info("handset volume \(context.audio.gain) dB")
+            let step = key == .volumeUp ? 3 : -3
+            if !offHook && (current == nil || current?.state == .ringing) {
+                // On hook, ringing or idle: the keys set the ringer's level (a 7960 does the same).
+                context.audio.ringerVolume = min(12, max(-12, context.audio.ringerVolume + step))
+                log.info("ringer volume \(context.audio.ringerVolume) dB")
+            } else {
+                context.audio.gain = min(12, max(-12, context.audio.gain + step))
+                log.info("handset volume \(context.audio.gain) dB")
+            }
         default:
             break
         }

@@ -37,6 +37,13 @@ final class MediaCore: @unchecked Sendable {
     private var xruns = 0
 
     var tone: ToneGenerator?
+    /// The ringer's ring while a call alerts (`ringerFactor`: the ringer volume), played on the
+    /// card's speaker device when it has one apart (`ringerDevice`), else on the one card while
+    /// no call sounds on it. A WAV pair or null has no speaker: the ring is not played there.
+    private(set) var ringer: ToneGenerator?
+    private var ringerDevice: (any AudioDevice)?
+    var ringerFactor = 1.0
+    private var ringFrame = [Int16](repeating: 0, count: AudioFormat.frameSamples)
     var muted = false
     var gainFactor = 1.0
     var path: AudioPath = .handset
@@ -93,6 +100,25 @@ final class MediaCore: @unchecked Sendable {
         }
     }
 
+    /// The ring starts (true: the card can play it) or stops.
+    func ring(_ on: Bool) {
+        guard on else {
+            ringer = nil
+            ringerDevice?.close()
+            ringerDevice = nil
+            return
+        }
+        guard let base = option else { return }
+        ringer = ToneGenerator(.ring)
+        if base.speaker != base, ringerDevice == nil {
+            do {
+                ringerDevice = try base.speaker.open()
+            } catch {
+                log.error("ringer: \(error); the ring is played on \(base) instead")
+            }
+        }
+    }
+
     func releaseDeviceIfOpenedWhenNeeded() {
         guard option != nil, let device else { return }
         xruns += (device as? ALSADevice)?.xruns ?? 0
@@ -119,11 +145,12 @@ final class MediaCore: @unchecked Sendable {
     func closeDevice() {
         device?.close()
         device = nil
+        ring(false)
     }
 
     // MARK: the 20 ms clock
 
-    private var needsClock: Bool { tone != nil || channels.contains { $0.isActive } }
+    private var needsClock: Bool { tone != nil || ringer != nil || channels.contains { $0.isActive } }
 
     /// Starts the clock when something needs it; true when it started (wake the thread).
     func startClockIfNeeded() -> Bool {
@@ -142,6 +169,7 @@ final class MediaCore: @unchecked Sendable {
         for _ in due { frame() }
         if !needsClock {
             pacer = nil
+            ring(false)
             device?.flush()
             releaseDeviceIfOpenedWhenNeeded()
         }
@@ -171,6 +199,18 @@ final class MediaCore: @unchecked Sendable {
             t.fill(&toneFrame)
             mix(toneFrame, into: &playback)
             tone = t.finished ? nil : t
+        }
+        if var r = ringer {
+            r.fill(&ringFrame)
+            ringer = r
+            if ringerFactor != 1 {
+                for i in ringFrame.indices { ringFrame[i] = Int16(clamping: Int(Double(ringFrame[i]) * ringerFactor)) }
+            }
+            if let ringerDevice {
+                do { try ringerDevice.write(ringFrame) } catch { log.error("ringer: \(error)") }
+            } else if !channels.contains(where: { $0.isActive }) {
+                mix(ringFrame, into: &playback)
+            }
         }
         do {
             try device?.write(playback)

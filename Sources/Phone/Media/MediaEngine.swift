@@ -41,6 +41,12 @@ public final class MediaEngine: PhoneAudio {
             core.lock.withLock { core.gainFactor = factor }
         }
     }
+    public var ringerVolume = 0 {
+        didSet {
+            let factor = pow(10, Double(ringerVolume) / 20)
+            core.lock.withLock { core.ringerFactor = factor }
+        }
+    }
 
     /// `host`: the address RTP binds (the SIP address; 0.0.0.0 for all). `device` is open for
     /// the phone's life (a WAV pair, null).
@@ -92,9 +98,15 @@ public final class MediaEngine: PhoneAudio {
         if started { wakeThread() }
     }
 
+    /// The ringer: the built-in ring on the speaker (see `MediaCore.ring`).
     public func ring(_ on: Bool) {
-        // The ringer is the phone's speaker, not the handset: nothing goes to the handset path.
-        log.info("ringer \(on ? "on" : "off")")
+        let started = core.lock.withLock {
+            core.ring(on)
+            return core.startClockIfNeeded()
+        }
+        let heard = core.lock.withLock { core.ringer != nil }
+        log.info("ringer \(on ? "on" : "off")\(on && !heard ? " (no speaker device: not played)" : "")")
+        if started { wakeThread() }
     }
 
     public func openStream() async throws -> any CallStream {

@@ -10,6 +10,7 @@ final class FakeAudio: PhoneAudio {
     private(set) var rings: [Bool] = []
     var muted = false
     var gain = 0
+    var ringerVolume = 0
     var status: String { "fake" }
     var path: AudioPath = .handset
     private(set) var streams: [FakeStream] = []
