@@ -53,6 +53,7 @@ bench: test-deps
 	scripts/bench-register.py $$($(BENCH_BUILD) --show-bin-path) 6 20 60
 	$$($(BENCH_BUILD) --show-bin-path)/sip-parse-bench ../shared/bench/sip-corpus 3
 	scripts/bench-call.py $$($(BENCH_BUILD) --show-bin-path) 60
+	scripts/bench-footprint.py $$($(BENCH_BUILD) --show-bin-path) --runs 20 --idle 60
 
 ## make deb: the Debian package dist/deskphone_<version>_<arch>.deb (release build with the
 ## static Swift stdlib in .build-static, man pages from `deskphone man`, lintian).
