@@ -3,6 +3,7 @@ import DaemonOptions
 import Diagnostics
 import Logging
 import Provisioning
+import Scheduling
 import ServiceLifecycle
 
 @main
@@ -14,6 +15,13 @@ struct Deskphoned: AsyncParsableCommand {
         version: DeskphoneVersion.version)
 
     @OptionGroup var options: DaemonArguments
+
+    /// The phone's loop runs every task of the daemon, so that libdispatch's worker pool (and
+    /// its once-a-second monitor) never starts (issue 16; `PhoneLoop.becomeGlobalExecutor`).
+    static func main() async {
+        PhoneLoop.becomeGlobalExecutor()
+        await main(nil)
+    }
 
     func run() async throws {
         let settings = try options.resolve()

@@ -1,0 +1,14 @@
+// The Swift runtime's global-executor hooks (swift/Runtime/Concurrency.h in the Swift sources),
+// which Scheduling's PhoneLoop.becomeGlobalExecutor sets. They are not in the dynamic symbol
+// table of a --static-swift-stdlib binary (the runtime is linked with --exclude-libs ALL), so
+// dlsym cannot find them; a declaration lets the linker resolve them. The accessors keep Swift 6
+// from seeing a mutable C global.
+#include <stddef.h>
+
+extern void *_Nullable swift_task_enqueueGlobal_hook;
+extern void *_Nullable swift_task_enqueueGlobalWithDelay_hook;
+extern void *_Nullable swift_task_enqueueGlobalWithDeadline_hook;
+
+static inline void *_Nullable *_Nonnull cconcurrency_enqueue_global_hook(void) { return &swift_task_enqueueGlobal_hook; }
+static inline void *_Nullable *_Nonnull cconcurrency_enqueue_global_with_delay_hook(void) { return &swift_task_enqueueGlobalWithDelay_hook; }
+static inline void *_Nullable *_Nonnull cconcurrency_enqueue_global_with_deadline_hook(void) { return &swift_task_enqueueGlobalWithDeadline_hook; }
