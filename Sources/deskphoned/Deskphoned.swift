@@ -18,12 +18,26 @@ struct Deskphoned: AsyncParsableCommand {
 
     /// The phone's loop runs every task of the daemon, so that libdispatch's worker pool (and
     /// its once-a-second monitor) never starts (issue 16; `PhoneLoop.becomeGlobalExecutor`).
+    /// A plain command line is read without swift-argument-parser's reflection (a few ms of
+    /// the start); anything else — help, version, a mistake — goes to it.
     static func main() async {
         PhoneLoop.becomeGlobalExecutor()
-        await main(nil)
+        guard let options = DaemonArguments.parsePlain(Array(CommandLine.arguments.dropFirst())) else {
+            await main(nil)
+            return
+        }
+        do {
+            try await run(options)
+        } catch {
+            exit(withError: error)
+        }
     }
 
     func run() async throws {
+        try await Self.run(options)
+    }
+
+    static func run(_ options: DaemonArguments) async throws {
         let settings = try options.resolve()
         Loggers.bootstrap(level: settings.logLevel)
         let daemon = PhoneDaemon(settings: settings, arguments: CommandLine.arguments)
