@@ -7,26 +7,40 @@ import Glibc
 /// the boot sequence), and the kernel maps it in 64 KB at a time: ~14 MB of the idle daemon's
 /// ~20 MB VmRSS were the executable's text pages, most of them never touched again. Once the
 /// boot is over, `release()` unmaps them from the process (MADV_DONTNEED on the executable's
-/// read-only, executable mapping); they stay in the page cache, and whatever runs later (a
+/// read-only mappings); they stay in the page cache, and whatever runs later (a
 /// call, a CLI command) maps its pages back in with a minor fault.
 ///
-/// Only that mapping: it is never written (text, read-only data, symbol tables), so dropping
-/// its pages loses nothing. The writable mappings hold relocated data and are left alone.
+/// Only mappings that were never written (text, symbol tables, relocations, metadata): dropping
+/// their pages loses nothing. Relocated data (RELRO, made read-only after it was written) and
+/// the writable mappings are left alone.
 enum ColdCode {
-    /// Unmaps the executable's text; returns the kilobytes of the mapping, or nil when it was
-    /// not found (nothing is done then).
+    /// Unmaps the executable's read-only mappings that hold no private copy of a page (smaps
+    /// `Anonymous: 0 kB`: nothing in them was ever written, relocated data excluded); returns
+    /// the kilobytes of those mappings, or nil when none was found (nothing is done then).
     @discardableResult
     static func release() -> Int? {
-        guard let exe = realPath("/proc/self/exe"), let maps = readFile("/proc/self/maps") else { return nil }
-        var released = 0
-        for line in maps.split(separator: "\n") {
-            // 55a0da1bb000-55a0db94c000 r-xp 00000000 fe:00 1234   /path/to/deskphoned
+        guard let exe = realPath("/proc/self/exe"), let smaps = readFile("/proc/self/smaps") else { return nil }
+        var candidates: [(start: UInt, end: UInt)] = []
+        var current: (start: UInt, end: UInt)?
+        for line in smaps.split(separator: "\n") {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 6, fields[1] == "r-xp", fields[5...].joined(separator: " ") == exe else { continue }
-            let range = fields[0].split(separator: "-")
-            guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16),
-                  end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { continue }
-            if madvise(pointer, Int(end - start), MADV_DONTNEED) == 0 { released += Int(end - start) / 1024 }
+            if fields.count >= 5, fields[0].contains("-"), fields[1].count == 4 {
+                // 55a0da1bb000-55a0db94c000 r-xp 00000000 fe:00 1234   /path/to/deskphoned
+                current = nil
+                let range = fields[0].split(separator: "-")
+                guard fields.count >= 6, !fields[1].contains("w"), fields[5...].joined(separator: " ") == exe,
+                      range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16),
+                      end > start else { continue }
+                current = (start, end)
+            } else if let c = current, fields.count >= 2, fields[0] == "Anonymous:" {
+                if fields[1] == "0" { candidates.append(c) }
+                current = nil
+            }
+        }
+        var released = 0
+        for c in candidates {
+            guard let pointer = UnsafeMutableRawPointer(bitPattern: c.start) else { continue }
+            if madvise(pointer, Int(c.end - c.start), MADV_DONTNEED) == 0 { released += Int(c.end - c.start) / 1024 }
         }
         return released > 0 ? released : nil
     }
