@@ -61,13 +61,13 @@ let package = Package(
         .target(
             name: "Scheduling",
             dependencies: [
-                "CConcurrencyHooks",
+                "CRuntime",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // The Swift runtime's global-executor hooks (a header only; the runtime defines them).
-        .systemLibrary(name: "CConcurrencyHooks"),
+        // The Swift runtime's global-executor hooks and glibc's malloc arenas (a header only).
+        .systemLibrary(name: "CRuntime"),
         // c-ares (libc-ares-dev) for RFC 3263 server location through the phone's DNS servers.
         .systemLibrary(name: "CAres", pkgConfig: "libcares", providers: [.apt(["libc-ares-dev"])]),
         // SIP transports, transactions, dialogs, digest authentication, server location.

@@ -1,4 +1,4 @@
-import CConcurrencyHooks
+import CRuntime
 import NIOCore
 
 extension PhoneLoop {
@@ -62,6 +62,15 @@ extension PhoneLoop {
         } else {
             loop.scheduleTask(in: .nanoseconds(delay)) { executor.enqueue(job) }
         }
+    }
+}
+
+extension PhoneLoop {
+    /// One malloc arena for the whole process (glibc's M_ARENA_MAX): glibc reserves 64 MB of
+    /// address space for each thread that allocates, most of the daemon's virtual size; the
+    /// phone allocates on its one loop anyway. Call it first thing in `main`.
+    public static func singleMallocArena() {
+        _ = cruntime_single_malloc_arena()
     }
 }
 

@@ -21,6 +21,7 @@ struct Deskphoned: AsyncParsableCommand {
     /// A plain command line is read without swift-argument-parser's reflection (a few ms of
     /// the start); anything else — help, version, a mistake — goes to it.
     static func main() async {
+        PhoneLoop.singleMallocArena()
         PhoneLoop.becomeGlobalExecutor()
         guard let options = DaemonArguments.parsePlain(Array(CommandLine.arguments.dropFirst())) else {
             await main(nil)
