@@ -135,7 +135,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // lld puts the symbol tables, relocations and Swift metadata in a read-only segment
+            // of their own, which ColdCode can unmap once booted (gold puts them with the text).
+            linkerSettings: [.unsafeFlags(["-use-ld=lld"])]
         ),
         .executableTarget(
             name: "deskphone",
