@@ -19,7 +19,9 @@ Regression guard: the figures are compared with the last recorded ones (bench/fo
 `--record` writes them) and a WARNING is printed for each that is more than 10 % worse. Times are
 guarded as ratios to baresip's (the machine's load moves both); small counts need an absolute
 step too (SLACK), so 0 -> 1 tick is not a 10 % regression.
-Usage: bench-footprint.py BIN_DIR [--runs N] [--idle SECONDS] [--record] [--baseline FILE]"""
+With --compare OTHER_BIN_DIR, another deskphoned build (the one before a change) runs alongside as
+"deskphoned-b" in every part, for before/after figures from one run (not guarded, not recorded).
+Usage: bench-footprint.py BIN_DIR [--runs N] [--idle SECONDS] [--record] [--baseline FILE] [--compare DIR]"""
 import argparse
 import json
 import os
@@ -99,9 +101,11 @@ class Program:
     def __init__(self, kind: str, bindir: str, work: str, kport: int, users: list):
         Program.tag += 1
         self.kind, self.users, self.port = kind, users, free_udp_port()
+        if kind == "deskphoned-b":
+            bindir = Program.compare
         d = f"{work}/{kind}-{Program.tag}"
         os.makedirs(d)
-        if kind == "deskphoned":
+        if kind.startswith("deskphoned"):
             open(d + "/SIPDefault.cnf", "w").write(
                 f"proxy1_address: 127.0.0.1\nproxy1_port: {kport}\nproxy_register: 1\n"
                 f"voip_control_port: {self.port}\ntimer_register_expires: 3600\n")
@@ -206,14 +210,16 @@ def main() -> None:
     ap.add_argument("--idle", type=float, default=60, help="idle window in seconds (default 60)")
     ap.add_argument("--record", action="store_true", help="write the figures as the new baseline")
     ap.add_argument("--baseline", default=BASELINE)
+    ap.add_argument("--compare", metavar="DIR", help="another deskphoned build, run alongside as deskphoned-b")
     args = ap.parse_args()
+    Program.compare = args.compare
     work = tempfile.mkdtemp(prefix="bench-fp-")
     kam = cap = None
     live = []
     try:
         kam, kport = start_kamailio(work, {u: f"pw{u}" for u in USERS})
         cap = Capture(work, kport)
-        kinds = ("deskphoned", "baresip")
+        kinds = ("deskphoned", "baresip") + (("deskphoned-b",) if args.compare else ())
         starts = {k: [] for k in kinds}
         firsts = {k: [] for k in kinds}
         exchanges = {k: [] for k in kinds}
@@ -236,10 +242,11 @@ def main() -> None:
             fig[k]["start_first_register_ms"] = statistics.median(firsts[k])
             print(f"  {k:10}  exec -> all registered {summary(starts[k])};  exec -> first REGISTER "
                   f"{summary(firsts[k])};  first REGISTER -> last 200 OK p50 {statistics.median(exchanges[k]):.2f} ms")
-        for key in ("start_registered_ms", "start_first_register_ms"):
-            fig["deskphoned"][key.replace("_ms", "_ratio")] = fig["deskphoned"][key] / fig["baresip"][key]
-        print(f"  ratio       all registered {fig['deskphoned']['start_registered_ratio']:.2f}x, "
-              f"first REGISTER {fig['deskphoned']['start_first_register_ratio']:.2f}x (p50 / p50)", flush=True)
+        for k in kinds[::2]:
+            for key in ("start_registered_ms", "start_first_register_ms"):
+                fig[k][key.replace("_ms", "_ratio")] = fig[k][key] / fig["baresip"][key]
+            print(f"  ratio {k[10:] or '  ':2}    all registered {fig[k]['start_registered_ratio']:.2f}x, "
+                  f"first REGISTER {fig[k]['start_first_register_ratio']:.2f}x (p50 / p50)", flush=True)
 
         # Idle: one of each, two lines, settled, then the same idle window for both.
         idle = [Program(k, args.bindir, work, kport, TWO) for k in kinds]
@@ -253,10 +260,11 @@ def main() -> None:
                                threads=st["Threads"], vm_size_kb=st["VmSize"])
             print(f"  {p.kind:10}  VmRSS {st['VmRSS']} kB (RssAnon {st['RssAnon']}, RssFile {st['RssFile']}), "
                   f"{st['Threads']} threads, VmSize {st['VmSize']} kB")
-        d, b = fig["deskphoned"], fig["baresip"]
-        print("  ratio       " + ", ".join(f"{n} {d[k] / b[k]:.2f}x" for n, k in
-                                           (("VmRSS", "vm_rss_kb"), ("RssAnon", "rss_anon_kb"), ("RssFile", "rss_file_kb"),
-                                            ("threads", "threads"), ("VmSize", "vm_size_kb"))), flush=True)
+        for k in kinds[::2]:
+            d, b = fig[k], fig["baresip"]
+            print(f"  ratio {k[10:] or '  ':2}    " + ", ".join(f"{n} {d[key] / b[key]:.2f}x" for n, key in
+                                               (("VmRSS", "vm_rss_kb"), ("RssAnon", "rss_anon_kb"), ("RssFile", "rss_file_kb"),
+                                                ("threads", "threads"), ("VmSize", "vm_size_kb"))), flush=True)
         before = [(p.ticks(), p.switches()) for p in idle]
         time.sleep(args.idle)
         print(f"idle CPU over {args.idle:g} s, both in the same window ({load()}):")
@@ -284,12 +292,14 @@ def main() -> None:
             per = (statistics.median(six) - statistics.median(one)) / 5
             fig[k]["rss_anon_per_line_kb"] = per
             print(f"  {k:10}  {per:.1f} kB/line (RssAnon kB {one} -> {six})")
-        print(f"  ratio       {fig['deskphoned']['rss_anon_per_line_kb'] / fig['baresip']['rss_anon_per_line_kb']:.2f}x"
-              if fig["baresip"]["rss_anon_per_line_kb"] > 0 else "  ratio       n/a", flush=True)
+        for k in kinds[::2]:
+            print(f"  ratio {k[10:] or '  ':2}    {fig[k]['rss_anon_per_line_kb'] / fig['baresip']['rss_anon_per_line_kb']:.2f}x"
+                  if fig["baresip"]["rss_anon_per_line_kb"] > 0 else "  ratio       n/a", flush=True)
         for p in group:
             p.stop()
         live.clear()
 
+        fig.pop("deskphoned-b", None)
         guard(fig, args)
     finally:
         for p in live:
