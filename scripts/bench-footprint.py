@@ -109,9 +109,11 @@ class Program:
             open(d + "/SIPDefault.cnf", "w").write(
                 f"proxy1_address: 127.0.0.1\nproxy1_port: {kport}\nproxy_register: 1\n"
                 f"voip_control_port: {self.port}\ntimer_register_expires: 3600\n")
-            open(d + "/SIP0011AABBCC42.cnf", "w").write(
+            # A MAC of its own (Call-IDs and tags are made from it) when many run at once.
+            mac = f"0011AABB{Program.tag >> 8 & 255:02X}{Program.tag & 255:02X}"
+            open(d + f"/SIP{mac}.cnf", "w").write(
                 "".join(f"line{n}_name: {u}\nline{n}_password: pw{u}\n" for n, u in enumerate(users, 1)))
-            argv = [bindir + "/deskphoned", "--provision", d, "--flash", d + "/flash", "--mac", "00:11:AA:BB:CC:42",
+            argv = [bindir + "/deskphoned", "--provision", d, "--flash", d + "/flash", "--mac", mac,
                     "--telnet", "127.0.0.1:0", "--console", "none", "--sip-address", "127.0.0.1", "--config", "/dev/null"]
         else:
             # A headless phone: G.711, no sound card (aubridge), the account module.
@@ -215,6 +217,7 @@ def main() -> None:
     Program.compare = args.compare
     work = tempfile.mkdtemp(prefix="bench-fp-")
     kam = cap = None
+    done = False
     live = []
     try:
         kam, kport = start_kamailio(work, {u: f"pw{u}" for u in USERS})
@@ -248,42 +251,22 @@ def main() -> None:
             print(f"  ratio {k[10:] or '  ':2}    all registered {fig[k]['start_registered_ratio']:.2f}x, "
                   f"first REGISTER {fig[k]['start_first_register_ratio']:.2f}x (p50 / p50)", flush=True)
 
-        # Idle: one of each, two lines, settled, then the same idle window for both.
-        idle = [Program(k, args.bindir, work, kport, TWO) for k in kinds]
-        live += idle
-        wait_registered(cap, kport, idle)
-        time.sleep(SETTLE)
-        print(f"idle, 2 lines registered, {SETTLE} s after ({load()}):")
-        for p in idle:
-            st = p.status()
-            fig[p.kind].update(vm_rss_kb=st["VmRSS"], rss_anon_kb=st["RssAnon"], rss_file_kb=st["RssFile"],
-                               threads=st["Threads"], vm_size_kb=st["VmSize"])
-            print(f"  {p.kind:10}  VmRSS {st['VmRSS']} kB (RssAnon {st['RssAnon']}, RssFile {st['RssFile']}), "
-                  f"{st['Threads']} threads, VmSize {st['VmSize']} kB")
+        # Idle: one of each, two lines, settled, then the same idle window for both. An idle
+        # deskphoned hears every other one's SNTP broadcasts (anycast, the default sntp_mode), so
+        # a --compare build has a window of its own.
+        for window in ([k for k in kinds if k != "deskphoned-b"], ["deskphoned-b"] if args.compare else []):
+            if window:
+                idle_window(window, fig, args, work, kport, cap, live)
         for k in kinds[::2]:
             d, b = fig[k], fig["baresip"]
             print(f"  ratio {k[10:] or '  ':2}    " + ", ".join(f"{n} {d[key] / b[key]:.2f}x" for n, key in
                                                (("VmRSS", "vm_rss_kb"), ("RssAnon", "rss_anon_kb"), ("RssFile", "rss_file_kb"),
                                                 ("threads", "threads"), ("VmSize", "vm_size_kb"))), flush=True)
-        before = [(p.ticks(), p.switches()) for p in idle]
-        time.sleep(args.idle)
-        print(f"idle CPU over {args.idle:g} s, both in the same window ({load()}):")
-        for p, (t0, s0) in zip(idle, before):
-            t1, s1 = p.ticks(), p.switches()
-            delta = {t: (v - s0.get(t, (0, 0, ""))[0], i - s0.get(t, (0, 0, ""))[1], n) for t, (v, i, n) in s1.items()}
-            vol, inv = sum(x[0] for x in delta.values()), sum(x[1] for x in delta.values())
-            busy = ", ".join(f"{n}[{t}] {v}" for t, (v, i, n) in sorted(delta.items(), key=lambda e: -e[1][0]) if v)
-            fig[p.kind].update(idle_ticks=t1 - t0, idle_voluntary_switches=vol, idle_window_s=args.idle)
-            print(f"  {p.kind:10}  {t1 - t0} ticks ({TICK}/s), {vol} voluntary + {inv} involuntary context switches "
-                  f"(by thread: {busy or 'none'})")
-        for p in idle:
-            p.stop()
-            live.remove(p)
 
         # RssAnon per extra line: 1 and 6 lines, MEMORY_RUNS processes each, all at once.
         group = [Program(k, args.bindir, work, kport, USERS[:n]) for k in kinds for n in (1, 6) for _ in range(MEMORY_RUNS)]
         live += group
-        wait_registered(cap, kport, group, timeout=30)
+        wait_registered(cap, kport, group, timeout=60)
         time.sleep(SETTLE)
         print(f"RssAnon per extra line, 1 -> 6 lines, median of {MEMORY_RUNS} processes each ({load()}):")
         for k in kinds:
@@ -301,6 +284,7 @@ def main() -> None:
 
         fig.pop("deskphoned-b", None)
         guard(fig, args)
+        done = True
     finally:
         for p in live:
             p.stop()
@@ -309,7 +293,40 @@ def main() -> None:
         if kam:
             kam.send_signal(signal.SIGTERM)
             kam.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
+        if done:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"work folder kept: {work}")
+
+
+def idle_window(window: list, fig: dict, args, work: str, kport: int, cap, live: list) -> None:
+    """One process of each kind in `window`, two lines, settled: memory, then CPU and context
+    switches over the same idle window."""
+    idle = [Program(k, args.bindir, work, kport, TWO) for k in window]
+    live += idle
+    wait_registered(cap, kport, idle)
+    time.sleep(SETTLE)
+    print(f"idle, 2 lines registered, {SETTLE} s after ({load()}):")
+    for p in idle:
+        st = p.status()
+        fig[p.kind].update(vm_rss_kb=st["VmRSS"], rss_anon_kb=st["RssAnon"], rss_file_kb=st["RssFile"],
+                           threads=st["Threads"], vm_size_kb=st["VmSize"])
+        print(f"  {p.kind:10}  VmRSS {st['VmRSS']} kB (RssAnon {st['RssAnon']}, RssFile {st['RssFile']}), "
+              f"{st['Threads']} threads, VmSize {st['VmSize']} kB")
+    before = [(p.ticks(), p.switches()) for p in idle]
+    time.sleep(args.idle)
+    print(f"idle CPU over {args.idle:g} s, in the same window ({load()}):")
+    for p, (t0, s0) in zip(idle, before):
+        t1, s1 = p.ticks(), p.switches()
+        delta = {t: (v - s0.get(t, (0, 0, ""))[0], i - s0.get(t, (0, 0, ""))[1], n) for t, (v, i, n) in s1.items()}
+        vol, inv = sum(x[0] for x in delta.values()), sum(x[1] for x in delta.values())
+        busy = ", ".join(f"{n}[{t}] {v}" for t, (v, i, n) in sorted(delta.items(), key=lambda e: -e[1][0]) if v)
+        fig[p.kind].update(idle_ticks=t1 - t0, idle_voluntary_switches=vol, idle_window_s=args.idle)
+        print(f"  {p.kind:10}  {t1 - t0} ticks ({TICK}/s), {vol} voluntary + {inv} involuntary context switches "
+              f"(by thread: {busy or 'none'})", flush=True)
+    for p in idle:
+        p.stop()
+        live.remove(p)
 
 
 def guard(fig: dict, args) -> None:
