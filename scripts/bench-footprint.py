@@ -5,10 +5,10 @@ at the same loopback Kamailio (Tests/Peers/kamailio.cfg). Printed for both, and 
 deskphoned / baresip:
   - exec -> first REGISTER sent, and exec -> every line registered (the last 200 OK to a
     REGISTER), over RUNS runs each, alternating (deskphoned, baresip, baresip, deskphoned, ...).
-    The times of the REGISTERs and 200 OKs are the kernel's capture timestamps on lo (tcpdump,
-    nanosecond precision, CLOCK_REALTIME); "exec" is CLOCK_REALTIME when Popen returns, which is
-    when the child's execve has replaced its image (Popen waits for its close-on-exec pipe), so
-    the dynamic loader, the runtime's start and option parsing all count;
+    Every time is a kernel capture timestamp on lo (tcpdump, nanosecond precision): the
+    REGISTERs and 200 OKs, and "exec", a marker datagram the child sends (to MARK_PORT) just
+    before it calls execve (Popen's preexec_fn), so the exec itself, the dynamic loader, the
+    runtime's start and option parsing all count, and the parent's wake-up does not;
   - idle memory with two lines registered, SETTLE seconds after the last 200 OK (a REGISTER
     transaction stays for timer K, T4 = 5 s): VmRSS, RssAnon, RssFile, threads, VmSize;
   - idle CPU over IDLE seconds (both processes idle in the same window): utime+stime ticks and
@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import statistics
 import struct
 import subprocess
@@ -38,6 +39,7 @@ from benchlib import ROOT, free_udp_port, load, start_kamailio, stop
 
 USERS = [str(1001 + i) for i in range(6)]   # the most lines deskphoned has (a 7960)
 TWO = USERS[:2]
+MARK_PORT = 9   # discard: where the exec markers go (nothing listens; the capture sees them)
 SETTLE = 6   # seconds after the last 200 OK: timer K (T4 = 5 s) has ended every transaction
 MEMORY_RUNS = 3
 TICK = os.sysconf("SC_CLK_TCK")
@@ -125,9 +127,34 @@ class Program:
                 "".join(f"<sip:{u}@127.0.0.1:{kport};transport=udp>;auth_pass=pw{u};regint=3600\n" for u in users))
             argv = ["baresip", "-f", d]
         self.log = open(f"{d}.log", "w")
+        self.mark = f"exec {os.getpid()} {Program.tag}".encode()
+        mark = self.mark
+
+        def marker() -> None:   # in the child, just before execve
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.sendto(mark, ("127.0.0.1", MARK_PORT))
+            s.close()
         self.spawned = time.time_ns()
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
-        self.exec = time.time_ns()   # Popen has returned: execve has replaced the child's image
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+                                     preexec_fn=marker)
+        self.exec = self.spawned   # until exec_time() finds the marker in the capture
+
+    def exec_time(self, packets: list) -> int:
+        """The capture's timestamp of this program's exec marker (ns)."""
+        for t, _, dport, payload in packets:
+            if dport == MARK_PORT and payload == self.mark:
+                self.exec = t
+                return t
+        raise SystemExit(f"no exec marker for {self.kind} in the capture")
+
+    def registered_by_log(self) -> bool:
+        """Every user registered, as the program's own log says (deskphoned: `line N:
+        REGISTERED`, baresip: `USER@...: {...} 200 OK`)."""
+        self.log.flush()
+        text = open(self.log.name, errors="replace").read()
+        if self.kind.startswith("deskphoned"):
+            return len(set(re.findall(r"line (\d+): REGISTERED", text))) == len(self.users)
+        return set(re.findall(r"(\d+)@127\.0\.0\.1: \{[^}]*\} 200 OK", text)) == set(self.users)
 
     def pid(self) -> int:
         return self.proc.pid
@@ -169,7 +196,7 @@ class Capture:
         self.path = work + "/sip.pcap"
         err = open(work + "/tcpdump.log", "w+")
         self.proc = subprocess.Popen(["tcpdump", "-i", "lo", "-n", "-U", "-s", "2000", "-Z", "root",
-                                      "--time-stamp-precision=nano", "-w", self.path, "udp", "port", str(kport)],
+                                      "--time-stamp-precision=nano", "-w", self.path, "udp", "port", str(kport), "or", "udp", "port", str(MARK_PORT)],
                                      stdout=subprocess.DEVNULL, stderr=err)
         for _ in range(500):
             err.seek(0)
@@ -182,11 +209,17 @@ class Capture:
         stop(self.proc)
 
 
-def wait_registered(cap: Capture, kport: int, programs: list, timeout: float = 15) -> None:
+def wait_registered(cap: Capture, kport: int, programs: list, timeout: float = 15, by_log: bool = False) -> None:
     """Until the capture shows every user of every program registered (polled every 5 ms: the
-    times come from the capture, the poll only decides when to go on)."""
+    times come from the capture, the poll only decides when to go on); with `by_log`, until
+    the programs' logs say so (many at once: no timing taken)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if by_log:
+            if all(p.registered_by_log() for p in programs):
+                return
+            time.sleep(0.1)
+            continue
         packets = read_pcap(cap.path)
         if all(registration(packets, kport, p.port, p.exec, p.users)[1] for p in programs):
             return
@@ -217,7 +250,7 @@ def main() -> None:
     Program.compare = args.compare
     work = tempfile.mkdtemp(prefix="bench-fp-")
     kam = cap = None
-    done = False
+    finished = False
     live = []
     try:
         kam, kport = start_kamailio(work, {u: f"pw{u}" for u in USERS})
@@ -233,7 +266,9 @@ def main() -> None:
                 wait_registered(cap, kport, [p])
                 p.stop()
                 live.remove(p)
-                first, done = registration(read_pcap(cap.path), kport, p.port, p.exec, p.users)
+                packets = read_pcap(cap.path)
+                p.exec_time(packets)
+                first, done = registration(packets, kport, p.port, p.exec, p.users)
                 starts[kind].append(ms(done - p.exec))
                 firsts[kind].append(ms(first - p.exec))
                 exchanges[kind].append(ms(done - first))
@@ -266,7 +301,7 @@ def main() -> None:
         # RssAnon per extra line: 1 and 6 lines, MEMORY_RUNS processes each, all at once.
         group = [Program(k, args.bindir, work, kport, USERS[:n]) for k in kinds for n in (1, 6) for _ in range(MEMORY_RUNS)]
         live += group
-        wait_registered(cap, kport, group, timeout=60)
+        wait_registered(cap, kport, group, timeout=60, by_log=True)
         time.sleep(SETTLE)
         print(f"RssAnon per extra line, 1 -> 6 lines, median of {MEMORY_RUNS} processes each ({load()}):")
         for k in kinds:
@@ -284,7 +319,7 @@ def main() -> None:
 
         fig.pop("deskphoned-b", None)
         guard(fig, args)
-        done = True
+        finished = True
     finally:
         for p in live:
             p.stop()
@@ -293,7 +328,7 @@ def main() -> None:
         if kam:
             kam.send_signal(signal.SIGTERM)
             kam.wait(timeout=10)
-        if done:
+        if finished:
             shutil.rmtree(work, ignore_errors=True)
         else:
             print(f"work folder kept: {work}")
