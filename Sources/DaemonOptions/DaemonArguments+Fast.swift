@@ -16,7 +16,7 @@ extension DaemonArguments {
         a.flash = nil; a.tftp = nil; a.provision = nil; a.mac = nil; a.model = nil; a.logLevel = nil
         a.telnet = nil; a.telnetIdleTimeout = nil; a.console = nil; a.consoleSpeed = nil; a.sipAddress = nil
         a.audio = nil; a.echoCanceller = nil; a.configFile = nil
-        var seen: Set<String> = []
+        var seen: [Substring] = []   // (an array: a Set's first use costs a conformance lookup)
         var i = 0
         while i < arguments.count {
             let word = arguments[i]
@@ -32,7 +32,8 @@ extension DaemonArguments {
                 value = arguments[i + 1]
                 i += 2
             }
-            guard seen.insert(String(name)).inserted, a.set(name, value) else { return nil }
+            guard !seen.contains(name), a.set(name, value) else { return nil }
+            seen.append(name)
         }
         return a
     }
