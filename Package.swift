@@ -137,8 +137,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // lld puts the symbol tables, relocations and Swift metadata in a read-only segment
-            // of their own, which ColdCode can unmap once booted (gold puts them with the text).
-            linkerSettings: [.unsafeFlags(["-use-ld=lld"])]
+            // of their own, which ColdCode can unmap once booted (gold puts them with the text);
+            // packed relative relocations (DT_RELR, glibc 2.36) are 13 KB instead of 1.5 MB to read
+            // at every start.
+            linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"])]
         ),
         .executableTarget(
             name: "deskphone",
