@@ -19,3 +19,7 @@ static inline void *_Nullable *_Nonnull cconcurrency_enqueue_global_with_deadlin
 // One malloc arena for the process: glibc reserves 64 MB of address space for each thread that
 // allocates, most of the daemon's virtual size; the phone allocates on its one loop anyway.
 static inline int cruntime_single_malloc_arena(void) { return mallopt(M_ARENA_MAX, 1); }
+
+// Gives the heap's free pages back to the kernel (glibc's malloc_trim(0) releases every whole
+// free page, not only the top of the heap): the boot's garbage, once it is over.
+static inline int cruntime_trim_heap(void) { return malloc_trim(0); }

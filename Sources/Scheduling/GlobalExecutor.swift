@@ -72,6 +72,13 @@ extension PhoneLoop {
     public static func singleMallocArena() {
         _ = cruntime_single_malloc_arena()
     }
+
+    /// Gives the heap's free pages back to the kernel (glibc's `malloc_trim(0)`): what the boot
+    /// allocated and freed. Returns whether any memory was released.
+    @discardableResult
+    public static func trimHeap() -> Bool {
+        cruntime_trim_heap() == 1
+    }
 }
 
 /// The runtime's reading of its clocks (what `ContinuousClock.now` and `SuspendingClock.now` use).

@@ -66,6 +66,7 @@ final class PhoneDaemon: Service, Sendable {
         let log = self.log
         group.next().scheduleTask(in: .seconds(1)) {
             if let kB = ColdCode.release() { log.debug("start-up code unmapped (\(kB) kB of text mapping)") }
+            PhoneLoop.trimHeap()
         }
 
         let console = try startConsole(cli.factory(commands: PhoneCommands.tree, phone: phone, console: true))
