@@ -1,21 +1,25 @@
 import CRuntime
 import NIOCore
+import NIOPosix
 
 extension PhoneLoop {
-    /// Makes the phone's loop Swift concurrency's global executor too (what NIO's
+    /// Makes a NIO event loop Swift concurrency's global executor (what NIO's
     /// `unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor` does for its
-    /// singleton group, with the delayed jobs of `Task.sleep` added), so that the daemon's
-    /// nonisolated async code runs on the one loop like the rest of the phone.
+    /// singleton group, with the delayed jobs of `Task.sleep` added): `globalLoop`, a thread of
+    /// its own beside the phone's loop. The daemon's nonisolated async code and default actors
+    /// (CLI sessions, command handlers) run there, as they ran on the cooperative pool, so the
+    /// blocking work some of them do (flash writes, firmware images) never stalls SIP and RTP.
     ///
     /// Why (issue 16): on Linux, the first job libdispatch runs on one of its default-priority
     /// worker threads starts its worker-pool monitor, a timer on the manager thread that fires
     /// every second for the rest of the process (`_dispatch_workq_init_once` in
     /// swift-corelibs-libdispatch's event/workqueue.c) — the idle daemon's ~60 wake-ups a
     /// minute. With the hooks, no job reaches those threads: what remains of libdispatch is the
-    /// manager thread waiting on ServiceLifecycle's signal sources, and the main queue.
+    /// manager thread waiting on ServiceLifecycle's signal sources, and the main queue. A
+    /// sleeping event loop wakes only for its due timers.
     ///
     /// Call it once, first thing in the daemon's `main`, before any task is created; never in
-    /// a test process. The loop must then never block on a task (it is the task's thread).
+    /// a test process. Nothing may block `globalLoop` waiting for a task (it is the task's thread).
     /// Returns false when a hook is already set (nothing is changed then).
     @discardableResult
     public static func becomeGlobalExecutor() -> Bool {
@@ -53,9 +57,12 @@ extension PhoneLoop {
         #endif
     }
 
-    /// Runs a global job on the loop, now or after a delay (a timer of the loop, like every
-    /// other timer of the phone).
+    /// The loop Swift concurrency's global jobs run on once `becomeGlobalExecutor` is called.
+    public static let globalLoop: any EventLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
+
+    /// Runs a global job on `globalLoop`, now or after a delay (a timer of that loop).
     private static func enqueue(_ job: UnownedJob, afterNanoseconds delay: Int64) {
+        let loop = globalLoop
         let executor = loop.executor
         if delay <= 0 {
             executor.enqueue(job)

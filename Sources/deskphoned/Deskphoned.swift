@@ -16,7 +16,7 @@ struct Deskphoned: AsyncParsableCommand {
 
     @OptionGroup var options: DaemonArguments
 
-    /// The phone's loop runs every task of the daemon, so that libdispatch's worker pool (and
+    /// An event loop of the daemon's runs every task, so that libdispatch's worker pool (and
     /// its once-a-second monitor) never starts (issue 16; `PhoneLoop.becomeGlobalExecutor`).
     /// A plain command line is read without swift-argument-parser's reflection (a few ms of
     /// the start); anything else — help, version, a mistake — goes to it.
