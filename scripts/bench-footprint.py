@@ -23,7 +23,8 @@ guarded as ratios to baresip's (the machine's load moves both); small counts nee
 step too (SLACK), so 0 -> 1 tick is not a 10 % regression.
 With --compare OTHER_BIN_DIR, another deskphoned build (the one before a change) runs alongside as
 "deskphoned-b" in every part, for before/after figures from one run (not guarded, not recorded).
-Usage: bench-footprint.py BIN_DIR [--runs N] [--idle SECONDS] [--record] [--baseline FILE] [--compare DIR]"""
+Usage: bench-footprint.py BIN_DIR [--runs N] [--idle SECONDS] [--record] [--baseline FILE] [--compare DIR]
+                          [--startup-only]"""
 import argparse
 import json
 import os
@@ -248,6 +249,7 @@ def main() -> None:
     ap.add_argument("--record", action="store_true", help="write the figures as the new baseline")
     ap.add_argument("--baseline", default=BASELINE)
     ap.add_argument("--compare", metavar="DIR", help="another deskphoned build, run alongside as deskphoned-b")
+    ap.add_argument("--startup-only", action="store_true", help="the start-up figures only (no guard, no record)")
     args = ap.parse_args()
     Program.compare = args.compare
     work = tempfile.mkdtemp(prefix="bench-fp-")
@@ -297,6 +299,9 @@ def main() -> None:
                   f"first REGISTER {fig[k]['start_first_register_ratio']:.2f}x, CPU {fig[k]['start_cpu_ratio']:.2f}x "
                   f"(p50 / p50)", flush=True)
 
+        if args.startup_only:
+            finished = True
+            return
         # Idle: one of each, two lines, settled, then the same idle window for both. An idle
         # deskphoned hears every other one's SNTP broadcasts (anycast, the default sntp_mode), so
         # a --compare build has a window of its own.
