@@ -55,6 +55,7 @@ bench: test-deps
 	$$($(BENCH_BUILD) --show-bin-path)/sip-parse-bench ../shared/bench/sip-corpus 3
 	scripts/bench-call.py $$($(BENCH_BUILD) --show-bin-path) 60
 	scripts/bench-g729.py $$($(BENCH_BUILD) --show-bin-path) 30
+	scripts/bench-footprint.py $$($(BENCH_BUILD) --show-bin-path) --runs 20 --idle 60
 
 ## make deb: the Debian package dist/deskphone_<version>_<arch>.deb (release build with the
 ## static Swift stdlib in .build-static, man pages from `deskphone man`, lintian).

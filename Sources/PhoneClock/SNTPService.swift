@@ -157,7 +157,7 @@ public final class SNTPService: Sendable {
 
     private func bind(port: Int) -> EventLoopFuture<any Channel> {
         let core = self.core
-        return DatagramBootstrap(group: loop)
+        let bootstrap = DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.socketOption(.so_broadcast), value: 1)
             .channelInitializer { channel in
@@ -165,7 +165,9 @@ public final class SNTPService: Sendable {
                     try channel.pipeline.syncOperations.addHandler(SNTPChannelHandler(service: self, core: core))
                 }
             }
-            .bind(host: "0.0.0.0", port: port)
+        // The wildcard address as numbers: no getaddrinfo(3) (NSS and netlink round trips at start).
+        guard let any = try? SocketAddress(ipAddress: "0.0.0.0", port: port) else { return bootstrap.bind(host: "0.0.0.0", port: port) }
+        return bootstrap.bind(to: any)
     }
 
     fileprivate func received(_ envelope: AddressedEnvelope<ByteBuffer>) {

@@ -72,6 +72,13 @@ final class PhoneDaemon: Service, Sendable {
 
         let errors = report.diagnostics.errors.count, warnings = report.diagnostics.warnings.count
         log.info("boot complete in \((ContinuousClock.now - started).milliseconds) ms: \(report.files.count) files, \(errors) configuration errors, \(warnings) warnings")
+        // The start-up's code is cold from here on: unmapped once the boot is a second old (the
+        // lines' first REGISTER exchanges are over by then); see ColdCode.
+        let log = self.log
+        group.next().scheduleTask(in: .seconds(1)) {
+            if let kB = ColdCode.release() { log.debug("start-up code unmapped (\(kB) kB of text mapping)") }
+            PhoneLoop.trimHeap()
+        }
 
         let console = try startConsole(cli.factory(commands: PhoneCommands.tree, phone: phone, console: true))
         try? await gracefulShutdown()

@@ -65,7 +65,7 @@ public enum Sockets {
     /// The inodes of the UDP sockets bound to `address`:`port` (/proc/net/udp columns
     /// `local_address` and `inode`).
     static func udpSocketInodes(port: Int, address: String) -> [Substring] {
-        guard let table = try? String(contentsOfFile: "/proc/net/udp", encoding: .utf8) else { return [] }
+        guard let table = procFile("/proc/net/udp") else { return [] }
         func hex(_ v: Int, _ width: Int) -> String {
             let h = String(v, radix: 16, uppercase: true)
             return String(repeating: "0", count: max(0, width - h.count)) + h
@@ -139,5 +139,26 @@ public enum Sockets {
             try? await Task.sleep(for: .milliseconds(5))
         }
         return out
+    }
+}
+
+extension Sockets {
+    /// A /proc file whole. Foundation's String(contentsOfFile:) stops after the first read of a
+    /// file whose size says 0, and procfs hands /proc/net/udp over about 4 KB at a time: with
+    /// more than ~30 UDP sockets on the machine (a loaded CI host) the peer's was not in it, and
+    /// every "did it bind?" wait ran into its 20 s deadline.
+    static func procFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            bytes += chunk[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

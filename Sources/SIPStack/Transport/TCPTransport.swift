@@ -48,7 +48,7 @@ public final class TCPTransport: Sendable {
     public static func bind(group: any EventLoopGroup, host: String, port: Int, limits: Limits = Limits(),
                             receive: @escaping Receive) async throws -> TCPTransport {
         let box = NIOLockedValueBox<TCPTransport?>(nil)
-        let listener = try await ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 64)
             .childChannelInitializer { ch in
@@ -57,7 +57,9 @@ public final class TCPTransport: Sendable {
                 }
                 return transport.accept(ch)
             }
-            .bind(host: host, port: port).get()
+        // A numeric address needs no getaddrinfo(3) (its NSS and netlink round trips are start-up time).
+        let listener = try await ((try? SocketAddress(ipAddress: host, port: port)).map { bootstrap.bind(to: $0) }
+            ?? bootstrap.bind(host: host, port: port)).get()
         let transport = try TCPTransport(listener: listener, group: group, receive: receive, limits: limits)
         box.withLockedValue { $0 = transport }
         return transport

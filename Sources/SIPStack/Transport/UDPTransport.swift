@@ -20,13 +20,15 @@ public final class UDPTransport: Sendable {
 
     /// Binds `host:port` (port 0: any) and starts delivering datagrams.
     public static func bind(group: any EventLoopGroup, host: String, port: Int, receive: @escaping Receive) async throws -> UDPTransport {
-        let channel = try await DatagramBootstrap(group: group)
+        let bootstrap = DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65536))
             .channelInitializer { ch in
                 ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(Inbound(receive: receive)) }
             }
-            .bind(host: host, port: port).get()
+        // A numeric address needs no getaddrinfo(3) (its NSS and netlink round trips are start-up time).
+        let channel = try await ((try? SocketAddress(ipAddress: host, port: port)).map { bootstrap.bind(to: $0) }
+            ?? bootstrap.bind(host: host, port: port)).get()
         guard let local = channel.localAddress else { throw ChannelError.unknownLocalAddress }
         return UDPTransport(channel: channel, localAddress: local)
     }
