@@ -16,6 +16,7 @@ extension DaemonArguments {
         a.flash = nil; a.tftp = nil; a.provision = nil; a.mac = nil; a.model = nil; a.logLevel = nil
         a.telnet = nil; a.telnetIdleTimeout = nil; a.console = nil; a.consoleSpeed = nil; a.sipAddress = nil
         a.audio = nil; a.echoCanceller = nil; a.configFile = nil
+        a.imageKeys = nil; a.upgradeHealthTimeout = nil; a.checkSyncDelay = nil
         var seen: [Substring] = []   // (an array: a Set's first use costs a conformance lookup)
         var i = 0
         while i < arguments.count {
@@ -41,7 +42,8 @@ extension DaemonArguments {
     /// The long names `parsePlain` reads, one for each option declared above.
     public static let plainOptionNames = [
         "flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "telnet-idle-timeout", "console",
-        "console-speed", "sip-address", "audio", "echo-canceller", "config",
+        "console-speed", "sip-address", "audio", "echo-canceller", "config", "image-keys", "upgrade-health-timeout",
+        "check-sync-delay",
     ]
 
     /// Sets option `name` from `text`; false for an unknown name or a value its type rejects.
@@ -62,6 +64,9 @@ extension DaemonArguments {
         case "audio": guard let v = typed(AudioOption.self) else { return false }; audio = v
         case "echo-canceller": guard let v = typed(OnOff.self) else { return false }; echoCanceller = v
         case "config": configFile = text
+        case "image-keys": imageKeys = text
+        case "upgrade-health-timeout": guard let v = typed(Seconds.self) else { return false }; upgradeHealthTimeout = v
+        case "check-sync-delay": guard let v = typed(Seconds.self) else { return false }; checkSyncDelay = v
         default: return false
         }
         return true
