@@ -17,22 +17,33 @@ public final class DNSServerProcess: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw TestFailure("dnsmasq is not installed (\(executable) missing): run scripts/install-deps.sh test")
         }
-        let port = try Sockets.freeUDPPort()
-        let dir = try TestSupport.temporaryDirectory("dnsmasq")
-        let args = ["-k", "--conf-file=/dev/null", "--port=\(port)", "--listen-address=127.0.0.1", "--bind-interfaces",
-                    "--no-resolv", "--no-hosts", "--local=/example.test/", "--pid-file=", "--user=root",
-                    "--log-facility=\(dir)/dnsmasq.log"] + records.map { "--" + $0 }
-        let p = try ChildProcess(executable, args, stderr: dir + "/stderr")
-        let server = DNSServerProcess(port: port, process: p)
-        let deadline = ContinuousClock.now + TestSupport.peerStartLimit
-        while !Sockets.isUDPBound(port: port) {
-            if let status = p.reap() {
-                throw TestFailure("dnsmasq exited (\(status)): \((try? String(contentsOfFile: dir + "/stderr", encoding: .utf8)) ?? "")")
+        // dnsmasq listens on UDP and TCP: a port free for both, and another try when something
+        // took it between our check and dnsmasq's bind (a CI run saw "Address already in use").
+        var attempt = 0
+        while true {
+            attempt += 1
+            let port = try Sockets.freeUDPAndTCPPort()
+            let dir = try TestSupport.temporaryDirectory("dnsmasq")
+            let args = ["-k", "--conf-file=/dev/null", "--port=\(port)", "--listen-address=127.0.0.1", "--bind-interfaces",
+                        "--no-resolv", "--no-hosts", "--local=/example.test/", "--pid-file=", "--user=root",
+                        "--log-facility=\(dir)/dnsmasq.log"] + records.map { "--" + $0 }
+            let p = try ChildProcess(executable, args, stderr: dir + "/stderr")
+            let server = DNSServerProcess(port: port, process: p)
+            let deadline = ContinuousClock.now + TestSupport.peerStartLimit
+            var exited: (Int32, String)?
+            while !Sockets.isUDPBound(port: port) {
+                if let status = p.reap() {
+                    exited = (status, (try? String(contentsOfFile: dir + "/stderr", encoding: .utf8)) ?? "")
+                    break
+                }
+                guard ContinuousClock.now < deadline else { throw TestFailure("dnsmasq did not bind 127.0.0.1:\(port)") }
+                try await Task.sleep(for: .milliseconds(10))
             }
-            guard ContinuousClock.now < deadline else { throw TestFailure("dnsmasq did not bind 127.0.0.1:\(port)") }
-            try await Task.sleep(for: .milliseconds(10))
+            guard let (status, errors) = exited else { return server }
+            guard errors.contains("Address already in use"), attempt < 5 else {
+                throw TestFailure("dnsmasq exited (\(status)): \(errors)")
+            }
         }
-        return server
     }
 
     init(port: Int, process: ChildProcess) {
