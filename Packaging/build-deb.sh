@@ -84,6 +84,12 @@ for lib in $(objdump -p "$root/usr/sbin/deskphoned" "$root/usr/bin/deskphone" | 
   echo "  $lib -> $d" >&2
   dep[$owner]=$d
 done
+# Packed relative relocations (DT_RELR, linked with -z pack-relative-relocs) are read by the
+# dynamic loader of glibc 2.36 and later only; the shlibs file cannot know that.
+if readelf -d "$root/usr/sbin/deskphoned" | grep -q '(RELR)'; then
+  dep[libc6]="libc6 (>= 2.36)"
+  echo "  DT_RELR -> libc6 (>= 2.36)" >&2
+fi
 depends="adduser"
 for k in $(printf '%s\n' "${!dep[@]}" | sort); do depends="$depends, ${dep[$k]}"; done
 
