@@ -93,15 +93,39 @@ import Testing
         let convert = try ChildProcess("/usr/bin/sox", ["-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", output, wav])
         #expect(await convert.wait(timeout: .seconds(20)).flatMap(ChildProcess.exitCode) == 0)
         let heard = try WAVAudio(path: wav)
-        // The card's output starts with the ring (the clock starts with it): the first burst
-        // in 0…1 s, the second in 3…4 s; 0.1 s kept clear of each edge.
+        // The card's output starts with the ring (the clock and the card start with it), whose
+        // bursts are 1 s long every 3 s. Which bursts came before and after the volume keys is
+        // read from the phone's log ("ringer on" and "ringer volume 6 dB" carry its clock),
+        // not assumed from the test's sleeps, which a loaded machine stretches.
+        func secondsOfDay(_ marker: String) -> Double? {
+            guard let line = phone.daemon.log.split(separator: "\n").first(where: { $0.contains(marker) }) else { return nil }
+            let parts = line.split(separator: " ")
+            guard parts.count > 1 else { return nil }
+            let hms = parts[1].split(separator: ":").compactMap { Double($0) }
+            return hms.count == 3 ? hms[0] * 3600 + hms[1] * 60 + hms[2] : nil
+        }
+        let ringOn = try #require(secondsOfDay("ringer on"), "no 'ringer on' in the log")
+        let pressed = try #require(secondsOfDay("ringer volume 6 dB")) - ringOn
+        // The bursts as the card played them: runs of loud 20 ms windows at least 0.8 s long.
+        var bursts: [Double] = [], runStart: Double?
+        for t in stride(from: 0.0, to: heard.seconds - 0.02, by: 0.02) {
+            let loud = heard.rms(from: t, to: t + 0.02) > 500
+            if loud, runStart == nil { runStart = t }
+            if !loud, let s = runStart {
+                if t - s >= 0.8 { bursts.append(s) }
+                runStart = nil
+            }
+        }
+        let before = try #require(bursts.first { $0 + 1.05 < pressed }, "no ring before the keys (pressed at \(pressed) s, rings at \(bursts))")
+        let after = try #require(bursts.first { $0 > pressed + 0.05 }, "no whole ring after the keys (pressed at \(pressed) s, rings at \(bursts))")
         func level(_ from: Double, _ to: Double) -> Double {
             let windows = stride(from: from, to: to, by: 0.02).map { heard.rms(from: $0, to: $0 + 0.02) }.sorted()
             return windows.isEmpty ? 0 : windows[windows.count / 2]
         }
-        let first = level(0.1, 0.9), gap = level(1.2, 2.8), second = level(3.1, 3.9)
-        let warble = heard.frequency(from: 0.1, to: 0.9)
-        print("ringer: first ring RMS \(first), gap \(gap), second ring RMS \(second) (\(20 * log10(second / max(first, 1))) dB), \(warble) Hz")
+        let first = level(before + 0.1, before + 0.9), gap = level(before + 1.2, before + 2.8), second = level(after + 0.1, after + 0.9)
+        let warble = heard.frequency(from: before + 0.1, to: before + 0.9)
+        print("ringer: keys at \(pressed) s; ring at \(before) s RMS \(first), gap \(gap), ring at \(after) s RMS \(second) "
+              + "(\(20 * log10(second / max(first, 1))) dB), \(warble) Hz")
         #expect(first > 500 && gap < 50, "a ring, then silence: \(first), \(gap)")
         #expect(warble > 1000 && warble < 1333, "the warble of 1 kHz and 1.33 kHz: \(warble) Hz")
         #expect(second / first > 1.7 && second / first < 2.3, "6 dB louder after volup twice: \(second / first)")
