@@ -8,7 +8,7 @@ FLASH        ?= flash
 TELNET       ?= 127.0.0.1:2323
 IMAGE_KEYS   ?= Packaging/image-keys
 
-.PHONY: run test bench build deps test-deps deb-deps deb deb-test man clean
+.PHONY: run test bench build deps test-deps deb-deps deb deb-test man clean fuzz
 
 deps:
 	@scripts/install-deps.sh build
@@ -56,6 +56,24 @@ bench: test-deps
 	scripts/bench-call.py $$($(BENCH_BUILD) --show-bin-path) 60
 	scripts/bench-g729.py $$($(BENCH_BUILD) --show-bin-path) 30
 	scripts/bench-footprint.py $$($(BENCH_BUILD) --show-bin-path) --runs 20 --idle 60
+
+## make fuzz SECONDS=N: each libFuzzer harness of Fuzz/ (SIP, SDP, RTP/RTCP) for N seconds
+## (default 60), built with -sanitize=fuzzer,address in .build-fuzz; the corpus grows in
+## .build-fuzz/corpus/NAME from the seeds (../shared torture and bench corpus, Fuzz/seeds/),
+## crashes are written to .build-fuzz/crashes/ (keep them under Fuzz/seeds/ as regressions).
+SECONDS ?= 60
+FUZZ_BUILD = $(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+fuzz: deps
+	@set -e; bin=$$($(FUZZ_BUILD) --show-bin-path); mkdir -p .build-fuzz/crashes; \
+	for h in sip sdp rtp; do \
+	    $(FUZZ_BUILD) --product fuzz-$$h; \
+	    mkdir -p .build-fuzz/corpus/$$h; \
+	    case $$h in sip) seeds="../shared/torture/rfc4475 ../shared/bench/sip-corpus";; *) seeds=Fuzz/seeds/$$h;; esac; \
+	    echo "== fuzz-$$h for $(SECONDS) s"; \
+	    $$bin/fuzz-$$h -max_total_time=$(SECONDS) -print_final_stats=1 -artifact_prefix=.build-fuzz/crashes/$$h- \
+	        .build-fuzz/corpus/$$h $$seeds 2>&1 | grep -E "^(#[0-9]+[[:space:]]+DONE|stat::|==[0-9]+==ERROR|SUMMARY)" || true; \
+	done; \
+	if ls .build-fuzz/crashes/* >/dev/null 2>&1; then echo "crashes:"; ls -l .build-fuzz/crashes; exit 1; fi
 
 ## make deb: the Debian package dist/deskphone_<version>_<arch>.deb (release build with the
 ## static Swift stdlib in .build-static, man pages from `deskphone man`, lintian).

@@ -26,6 +26,15 @@ let package = Package(
         .target(name: "SIPMessage"),
         // The parse benchmark (TARGETS.md): full parse of ../shared/bench/sip-corpus/.
         .executableTarget(name: "sip-parse-bench", dependencies: ["SIPMessage"], path: "Benchmarks/SIPParseBench"),
+        // libFuzzer harnesses (issue 17), one per parser: `make fuzz SECONDS=N` builds them with
+        // -sanitize=fuzzer,address -DFUZZING; the ordinary build replays seed files.
+        .target(name: "FuzzSupport", path: "Fuzz/Support"),
+        .executableTarget(name: "fuzz-sip", dependencies: ["SIPMessage", "FuzzSupport"], path: "Fuzz/sip",
+                          swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(name: "fuzz-sdp", dependencies: ["SDP", "FuzzSupport"], path: "Fuzz/sdp",
+                          swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(name: "fuzz-rtp", dependencies: ["RTP", "FuzzSupport"], path: "Fuzz/rtp",
+                          swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         // Registrations per second against Kamailio (scripts/bench-register.py starts it).
         .executableTarget(
             name: "register-bench",
@@ -214,6 +223,7 @@ let package = Package(
         ),
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP"]),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["TestKit"]),
         .testTarget(
             name: "RTPTests",
             dependencies: ["RTP", "TestKit"]
