@@ -238,7 +238,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "SIPMessageTests", dependencies: ["SIPMessage"]),
+        .testTarget(name: "SIPMessageTests", dependencies: ["SIPMessage", "TestKit"]),
         // The call layer: the call machine, soft keys, key names, and calls over a manual stack.
         .testTarget(
             name: "PhoneTests",

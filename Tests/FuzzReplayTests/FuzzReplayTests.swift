@@ -7,14 +7,13 @@ import Testing
 /// `make fuzz` are kept) — so that every input a harness has ever failed on runs in `make test`.
 @Suite struct FuzzReplayTests {
     static let seeds: [(harness: String, folders: [String])] = [
-        ("fuzz-sip", ["../shared/torture/rfc4475", "../shared/bench/sip-corpus"]),
-        ("fuzz-sdp", ["Fuzz/seeds/sdp"]),
-        ("fuzz-rtp", ["Fuzz/seeds/rtp"]),
+        ("fuzz-sip", [SharedFiles.tortureDirectory, SharedFiles.corpusDirectory]),
+        ("fuzz-sdp", [TestSupport.repositoryRoot.path + "/Fuzz/seeds/sdp"]),
+        ("fuzz-rtp", [TestSupport.repositoryRoot.path + "/Fuzz/seeds/rtp"]),
     ]
 
     @Test(arguments: seeds.map(\.harness)) func everySeedIsTakenWithoutACrash(_ harness: String) async throws {
-        let root = TestSupport.repositoryRoot.path
-        let folders = try #require(Self.seeds.first { $0.harness == harness }).folders.map { root + "/" + $0 }
+        let folders = try #require(Self.seeds.first { $0.harness == harness }).folders
         let expected = folders.reduce(0) { $0 + ((try? FileManager.default.contentsOfDirectory(atPath: $1).count) ?? 0) }
         try #require(expected > 0, "no seeds for \(harness) in \(folders)")
         let dir = try TestSupport.temporaryDirectory(harness)

@@ -2,6 +2,7 @@
 // message and of the corpus, parsed, validated, framed and serialized. Only the absence of a crash
 // and a bounded time per message are asserted.
 import Testing
+import TestKit
 import SIPMessage
 
 /// A small deterministic generator (SplitMix64) so failures reproduce.

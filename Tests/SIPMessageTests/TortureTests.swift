@@ -2,6 +2,7 @@
 // §3.1.1 valid messages must parse and validate, with the values the RFC names.
 // §3.1.2 invalid messages must be rejected, with the status a user agent answers.
 import Testing
+import TestKit
 import SIPMessage
 
 /// Parses and validates as a phone receiving the message over UDP.

@@ -1,5 +1,4 @@
 import Testing
-import SIPMessage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -9,15 +8,15 @@ import Darwin
 /// The shared folder lies beside the repository: <root>/../shared (CI lays it out the same way).
 /// A clone made elsewhere (a scratch CI check) finds it beside the local repository it was
 /// cloned from; `DESKPHONE_SHARED` names it outright.
-enum SharedFiles {
-    static var repositoryRoot: String {
-        // #filePath = <root>/Tests/SIPMessageTests/TortureSupport.swift
+public enum SharedFiles {
+    public static var repositoryRoot: String {
+        // #filePath = <root>/Tests/TestKit/SharedFiles.swift
         var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
         parts.removeLast(3)
         return parts.joined(separator: "/")
     }
 
-    static let sharedDirectory: String = {
+    public static let sharedDirectory: String = {
         var candidates: [String] = []
         if let env = getenv("DESKPHONE_SHARED") { candidates.append(String(cString: env)) }
         candidates.append(repositoryRoot + "/../shared")
@@ -26,7 +25,7 @@ enum SharedFiles {
     }()
 
     /// The path of the `origin` remote when it is a local repository (a clone of a checkout).
-    static func localOrigin() -> String? {
+    public static func localOrigin() -> String? {
         guard let config = read(repositoryRoot + "/.git/config") else { return nil }
         var inOrigin = false
         for raw in String(decoding: config, as: UTF8.self).split(separator: "\n") {
@@ -39,10 +38,10 @@ enum SharedFiles {
         return nil
     }
 
-    static var tortureDirectory: String { sharedDirectory + "/torture/rfc4475" }
-    static var corpusDirectory: String { sharedDirectory + "/bench/sip-corpus" }
+    public static var tortureDirectory: String { sharedDirectory + "/torture/rfc4475" }
+    public static var corpusDirectory: String { sharedDirectory + "/bench/sip-corpus" }
 
-    static func read(_ path: String) -> [UInt8]? {
+    public static func read(_ path: String) -> [UInt8]? {
         guard let f = fopen(path, "rb") else { return nil }
         defer { fclose(f) }
         var out: [UInt8] = []
@@ -55,7 +54,7 @@ enum SharedFiles {
         return out
     }
 
-    static func list(_ dir: String, suffix: String) -> [String] {
+    public static func list(_ dir: String, suffix: String) -> [String] {
         guard let d = opendir(dir) else { return [] }
         defer { closedir(d) }
         var names: [String] = []
@@ -69,7 +68,7 @@ enum SharedFiles {
     }
 
     /// A torture message by name (without ".dat"); records an issue saying where the files are expected.
-    static func torture(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) -> [UInt8]? {
+    public static func torture(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) -> [UInt8]? {
         let path = tortureDirectory + "/" + name + ".dat"
         guard let b = read(path) else {
             Issue.record("RFC 4475 torture message not found at \(path): the tests expect the shared folder beside the repository (../shared/torture/rfc4475/, as CI lays it out)", sourceLocation: sourceLocation)
@@ -79,7 +78,7 @@ enum SharedFiles {
     }
 }
 
-func monotonicSeconds() -> Double {
+public func monotonicSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
