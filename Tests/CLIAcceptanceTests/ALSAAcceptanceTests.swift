@@ -7,21 +7,13 @@ import Testing
 /// raw file, each over ALSA's `null` PCM (PEERS.md). SIPp echoes the phone's RTP, so what the
 /// card "plays" must be the 1 kHz it "recorded", for the call's length.
 @Suite(.serialized) struct ALSAAcceptanceTests {
-    @Test func aCallCarriesTheCardsAudioBothWays() async throws {
-        try await callThroughACard(rate: 8000)
-    }
-
-    /// A card that runs at 48 kHz only (ALSA's own resampling is off for the phone): the phone
-    /// opens it at 48 kHz and speexdsp's resampler converts both ways.
-    @Test func aCardAt48kHzIsResampledBothWays() async throws {
-        try await callThroughACard(rate: 48000)
-    }
-
-    func callThroughACard(rate: Int) async throws {
-        let home = try TestSupport.temporaryDirectory("alsa-home")
+    /// A scratch HOME whose .asoundrc names `phonetest`: capture reads `microphone` Hz (sox,
+    /// 20 s, raw), playback writes the raw file returned, both at `rate` over ALSA's `null`.
+    static func scratchCard(_ name: String, rate: Int, microphone: Int) async throws -> (home: String, output: String) {
+        let home = try TestSupport.temporaryDirectory(name)
         let input = home + "/in.raw", output = home + "/out.raw"
         let sox = try ChildProcess("/usr/bin/sox", ["-n", "-r", "\(rate)", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw",
-                                                    input, "synth", "20", "sine", "1000", "vol", "0.5"])
+                                                    input, "synth", "20", "sine", "\(microphone)", "vol", "0.5"])
         #expect(await sox.wait(timeout: .seconds(20)).flatMap(ChildProcess.exitCode) == 0)
         try """
             pcm.phonetest {
@@ -37,6 +29,21 @@ import Testing
             }
 
             """.write(toFile: home + "/.asoundrc", atomically: true, encoding: .utf8)
+        return (home, output)
+    }
+
+    @Test func aCallCarriesTheCardsAudioBothWays() async throws {
+        try await callThroughACard(rate: 8000)
+    }
+
+    /// A card that runs at 48 kHz only (ALSA's own resampling is off for the phone): the phone
+    /// opens it at 48 kHz and speexdsp's resampler converts both ways.
+    @Test func aCardAt48kHzIsResampledBothWays() async throws {
+        try await callThroughACard(rate: 48000)
+    }
+
+    func callThroughACard(rate: Int) async throws {
+        let (home, output) = try await Self.scratchCard("alsa-home", rate: rate, microphone: 1000)
         let peer = try await SIPpProcess.start(scenario: "sipp-dialog-uas.xml", timeout: .seconds(30), arguments: ["-rtp_echo"])
         let phone = try await CallAcceptanceTests.Phone.start(peerPort: peer.port, audio: "alsa:phonetest", environment: ["HOME=\(home)"])
         defer { phone.stop() }
@@ -62,19 +69,7 @@ import Testing
     /// An incoming call rings on the card (the built-in ring, `Tone.ring`: 1 s of warble, 2 s
     /// off), `volup` twice while it rings raises the ringer by 6 dB, and answering stops it.
     @Test func anIncomingCallRingsOnTheCardAndTheVolumeKeysSetTheRinger() async throws {
-        let home = try TestSupport.temporaryDirectory("alsa-ring")
-        let input = home + "/in.raw", output = home + "/out.raw"
-        let sox = try ChildProcess("/usr/bin/sox", ["-n", "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw",
-                                                    input, "synth", "20", "sine", "400", "vol", "0.5"])
-        #expect(await sox.wait(timeout: .seconds(20)).flatMap(ChildProcess.exitCode) == 0)
-        try """
-            pcm.phonetest {
-                type asym
-                playback.pcm { type plug; slave { pcm { type file; slave.pcm "null"; file "\(output)"; format "raw" }; rate 8000; channels 1; format S16_LE } }
-                capture.pcm { type plug; slave { pcm { type file; slave.pcm "null"; file "/dev/null"; infile "\(input)"; format "raw" }; rate 8000; channels 1; format S16_LE } }
-            }
-
-            """.write(toFile: home + "/.asoundrc", atomically: true, encoding: .utf8)
+        let (home, output) = try await Self.scratchCard("alsa-ring", rate: 8000, microphone: 400)
         let phone = try await CallAcceptanceTests.Phone.start(peerPort: 9, audio: "alsa:phonetest", environment: ["HOME=\(home)"])
         defer { phone.stop() }
         let peer = try await SIPpProcess.start(scenario: "sipp-call-incoming.xml", timeout: .seconds(30),

@@ -192,9 +192,7 @@ final class MediaCore: @unchecked Sendable {
         for channel in channels {
             if let frame = channel.playout(digit: heard) { mix(frame, into: &playback) }
         }
-        if gainFactor != 1 {
-            for i in playback.indices { playback[i] = Int16(clamping: Int(Double(playback[i]) * gainFactor)) }
-        }
+        scale(&playback, by: gainFactor)
         if var t = tone {
             t.fill(&toneFrame)
             mix(toneFrame, into: &playback)
@@ -203,9 +201,7 @@ final class MediaCore: @unchecked Sendable {
         if var r = ringer {
             r.fill(&ringFrame)
             ringer = r
-            if ringerFactor != 1 {
-                for i in ringFrame.indices { ringFrame[i] = Int16(clamping: Int(Double(ringFrame[i]) * ringerFactor)) }
-            }
+            scale(&ringFrame, by: ringerFactor)
             if let ringerDevice {
                 do { try ringerDevice.write(ringFrame) } catch { log.error("ringer: \(error)") }
             } else if !channels.contains(where: { $0.isActive }) {
@@ -217,6 +213,11 @@ final class MediaCore: @unchecked Sendable {
         } catch {
             log.error("audio playback: \(error)")
         }
+    }
+
+    private func scale(_ frame: inout [Int16], by factor: Double) {
+        guard factor != 1 else { return }
+        for i in frame.indices { frame[i] = Int16(clamping: Int(Double(frame[i]) * factor)) }
     }
 
     private func silence(_ frame: inout [Int16]) {

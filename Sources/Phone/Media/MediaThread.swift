@@ -107,6 +107,15 @@ final class MediaThread: @unchecked Sendable {
         defer { receiveBuffer.deallocate() }
         var wakeBytes = [UInt8](repeating: 0, count: 64)
         var frames = 0
+        /// Reads the sockets `owners[i]` for which `include(i)` (the core's lock held; no array
+        /// is made per frame).
+        func drain(_ include: (Int) -> Bool) {
+            let now = core.now
+            var realNow = timespec()
+            clock_gettime(CLOCK_REALTIME, &realNow)
+            let heard = core.digitHeard
+            for i in owners.indices where include(i) { owners[i].channel.drain(owners[i].kind, buffer: receiveBuffer, now: now, realNow: realNow, digit: heard) }
+        }
         while true {
             // What to watch and until when, from the core.
             let deadline: ContinuousClock.Instant? = core.lock.withLock {
@@ -139,18 +148,12 @@ final class MediaThread: @unchecked Sendable {
                     var rest = timespec(tv_sec: Int(wait.components.seconds), tv_nsec: Int(wait.components.attoseconds / 1_000_000_000))
                     _ = nanosleep(&rest, nil)
                 }
+                // RTCP (a report every 5 s) is read every tenth frame: a system call saved on
+                // the other nine, and its arrival time is the kernel's anyway.
+                frames &+= 1
+                let readRTCP = frames % 10 == 0
                 core.lock.withLock {
-                    let now = core.now
-                    var realNow = timespec()
-                    clock_gettime(CLOCK_REALTIME, &realNow)
-                    let heard = core.digitHeard
-                    // RTCP (a report every 5 s) is read every tenth frame: a system call saved on
-                    // the other nine, and its arrival time is the kernel's anyway.
-                    frames &+= 1
-                    let readRTCP = frames % 10 == 0
-                    for owner in owners where owner.kind == .rtp || readRTCP {
-                        owner.channel.drain(owner.kind, buffer: receiveBuffer, now: now, realNow: realNow, digit: heard)
-                    }
+                    drain { owners[$0].kind == .rtp || readRTCP }
                     core.tick()
                 }
                 continue
@@ -166,16 +169,7 @@ final class MediaThread: @unchecked Sendable {
                 if fds[0].revents != 0 {
                     while wakeBytes.withUnsafeMutableBytes({ recv(wakeRead, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }) > 0 {}
                 }
-                core.lock.withLock {
-                    let now = core.now
-                    var realNow = timespec()
-                    clock_gettime(CLOCK_REALTIME, &realNow)
-                    let heard = core.digitHeard
-                    for i in 1..<fds.count where fds[i].revents != 0 {
-                        let owner = owners[i - 1]
-                        owner.channel.drain(owner.kind, buffer: receiveBuffer, now: now, realNow: realNow, digit: heard)
-                    }
-                }
+                core.lock.withLock { drain { fds[$0 + 1].revents != 0 } }
             }
         }
     }
