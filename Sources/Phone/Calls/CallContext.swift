@@ -10,7 +10,8 @@ final class CallContext {
     let endpoint: SIPEndpoint
     let registrations: RegistrationManager
     let audio: any PhoneAudio
-    var locator = ServerLocation(resolver: DNSResolver())
+    /// The registrations' locator: the phone's one resolver.
+    var locator: ServerLocation { registrations.locator }
     var sip: SIPSettings
     var media: CallSettings
     var accounts: [Int: SIPAccount] = [:]

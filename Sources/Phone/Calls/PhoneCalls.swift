@@ -52,7 +52,7 @@ public final class PhoneCalls {
         context.accounts = accounts
         context.sip = sip
         context.media = media
-        context.locator = ServerLocation(resolver: DNSResolver(servers: sip.dnsServers))
+        context.locator.resolver.configure(servers: sip.dnsServers)
         context.plan = plan
         context.audio.configure(ports: media.mediaPorts, dtmfLevel: media.dtmfLevel)
     }

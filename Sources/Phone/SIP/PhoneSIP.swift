@@ -22,6 +22,8 @@ public final class PhoneSIP {
         self.address = address
         endpoint = SIPEndpoint(timers: timers)
         let defaults = Configuration()
+        // The phone's one DNS resolver (one c-ares channel, one cache) for the registrations
+        // and the calls alike.
         registrations = RegistrationManager(endpoint: endpoint, locator: ServerLocation(resolver: DNSResolver()),
                                             settings: Self.registration(SIPSettings(defaults)))
         calls = PhoneCalls(context: CallContext(endpoint: endpoint, registrations: registrations, audio: audio,

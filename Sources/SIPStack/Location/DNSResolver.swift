@@ -1,26 +1,57 @@
 import CAres
+import NIOCore
 import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// DNS queries through c-ares, to the servers the phone is configured with.
+/// DNS queries through c-ares, to the servers the phone is configured with, with the answers
+/// cached for their time to live.
 ///
-/// Each query runs on its own c-ares channel, driven by `ares_getsock` + `poll` +
-/// `ares_process_fd` on a background thread, so nothing blocks the phone's event loop.
-/// Queries are rare (at registration and failover), so a channel per query is cheap enough.
-public struct DNSResolver: Sendable {
-    /// `host` or `host:port` of each server, in order; empty: the host's /etc/resolv.conf.
-    public let servers: [String]
+/// The phone has one resolver (`PhoneSIP` makes it; the registrations and the calls share
+/// it), and a resolver has one c-ares channel (`DNSChannel`), driven on a thread of its own
+/// while queries are in flight, so nothing blocks the phone's event loop and an idle phone
+/// has no DNS thread at all.
+///
+/// Answers are cached by name and type (`DNSCache`) until their TTL runs out, read from the
+/// raw answer (`DNSAnswerTTL`); NXDOMAIN and NODATA are cached as RFC 2308 says, for the
+/// SOA's negative TTL or a short default. Time is the injected `now` (the loop's uptime clock
+/// in the phone, a manual clock in tests).
+public final class DNSResolver: Sendable {
     public let timeout: Duration
     public let tries: Int
+    let now: @Sendable () -> Duration
+    let channel: DNSChannel
+    private let cache = Mutex(DNSCache())
 
-    public init(servers: [String] = [], timeout: Duration = .seconds(2), tries: Int = 2) {
-        self.servers = servers
+    /// The clock `LoopTimers` reads (NIO's uptime), usable off the loop.
+    public static let uptime: @Sendable () -> Duration = { .nanoseconds(Int64(NIODeadline.now().uptimeNanoseconds)) }
+
+    /// `servers`: `host` or `host:port` of each server, in order; empty: the host's /etc/resolv.conf.
+    public init(servers: [String] = [], timeout: Duration = .seconds(2), tries: Int = 2,
+                now: @escaping @Sendable () -> Duration = DNSResolver.uptime) {
         self.timeout = timeout
         self.tries = tries
+        self.now = now
+        channel = DNSChannel(servers: servers, timeout: timeout, tries: tries)
     }
+
+    public var servers: [String] { channel.servers }
+
+    /// New servers (after a boot); the cache is emptied when they change, since its answers
+    /// came from the old ones.
+    public func configure(servers: [String]) {
+        if channel.setServers(servers) { cache.withLock { $0.removeAll() } }
+    }
+
+    /// The c-ares channels this resolver has made: one from its first query on (two only
+    /// after servers went back to resolv.conf, see `DNSChannel`).
+    public var channelsCreated: Int { channel.counters.created }
+    /// The queries handed to c-ares (cache misses).
+    public var queriesSent: Int { channel.counters.sent }
+    /// Cached answers not yet expired.
+    public var cachedCount: Int { let t = now(); return cache.withLock { $0.live(at: t) } }
 
     public struct SRVRecord: Sendable, Equatable {
         public let target: String
@@ -50,7 +81,7 @@ public struct DNSResolver: Sendable {
     }
 
     public func a(_ name: String) async throws(Failure) -> [String] {
-        let answer = try await query(name, type: 1)
+        let answer = try await answer(name, type: DNSType.a)
         var addrs = [ares_addrttl](repeating: ares_addrttl(), count: 16)
         var count: Int32 = 16
         var host: UnsafeMutablePointer<hostent>?
@@ -68,7 +99,7 @@ public struct DNSResolver: Sendable {
     }
 
     public func srv(_ name: String) async throws(Failure) -> [SRVRecord] {
-        let answer = try await query(name, type: 33)
+        let answer = try await answer(name, type: DNSType.srv)
         var reply: UnsafeMutablePointer<ares_srv_reply>?
         let rc = answer.withUnsafeBufferPointer { ares_parse_srv_reply($0.baseAddress, Int32($0.count), &reply) }
         defer { if let reply { ares_free_data(reply) } }
@@ -84,7 +115,7 @@ public struct DNSResolver: Sendable {
     }
 
     public func naptr(_ name: String) async throws(Failure) -> [NAPTRRecord] {
-        let answer = try await query(name, type: 35)
+        let answer = try await answer(name, type: DNSType.naptr)
         var reply: UnsafeMutablePointer<ares_naptr_reply>?
         let rc = answer.withUnsafeBufferPointer { ares_parse_naptr_reply($0.baseAddress, Int32($0.count), &reply) }
         defer { if let reply { ares_free_data(reply) } }
@@ -109,106 +140,27 @@ public struct DNSResolver: Sendable {
         }
     }
 
-    /// The raw answer to one query, from a background thread.
-    func query(_ name: String, type: Int32) async throws(Failure) -> [UInt8] {
-        let job = QueryJob(name: name, type: type, servers: servers, timeout: timeout, tries: tries)
-        let result: Result<[UInt8], Failure> = await withCheckedContinuation { continuation in
-            job.start { continuation.resume(returning: $0) }
-        }
+    /// The raw answer for `name` and `type`: from the cache while it lives, else from the
+    /// servers (and then cached).
+    func answer(_ name: String, type: Int32) async throws(Failure) -> [UInt8] {
+        let key = DNSCache.Key(name: name, type: type)
+        if let hit = cache.withLock({ $0.lookup(key, at: now()) }) { return try hit.get() }
+        let reply = await channel.query(name, type: type)
+        let result: Result<[UInt8], Failure> = reply.status == ARES_SUCCESS
+            ? .success(reply.answer) : .failure(Self.failure(reply.status, name, DNSType.name(type)))
+        let at = now()
+        cache.withLock { $0.store(result, answer: reply.answer, for: key, at: at) }
         return try result.get()
     }
 }
 
-/// One query on its own c-ares channel and thread.
-final class QueryJob: @unchecked Sendable {
-    let name: String, type: Int32, servers: [String], timeout: Duration, tries: Int
-    private var done: ((Result<[UInt8], DNSResolver.Failure>) -> Void)?
-    private var result: Result<[UInt8], DNSResolver.Failure>?
+/// The query types the phone asks (RFC 1035, RFC 2782, RFC 3403).
+enum DNSType {
+    static let a: Int32 = 1
+    static let srv: Int32 = 33
+    static let naptr: Int32 = 35
 
-    init(name: String, type: Int32, servers: [String], timeout: Duration, tries: Int) {
-        self.name = name
-        self.type = type
-        self.servers = servers
-        self.timeout = timeout
-        self.tries = tries
-    }
-
-    static let libraryInit: Bool = ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS
-
-    func start(_ completion: @escaping (Result<[UInt8], DNSResolver.Failure>) -> Void) {
-        done = completion
-        var tid = pthread_t()
-        let box = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&tid, nil, { arg in
-            guard let arg else { return nil }
-            Unmanaged<QueryJob>.fromOpaque(arg).takeRetainedValue().run()
-            return nil
-        }, box)
-        if rc == 0 {
-            pthread_detach(tid)
-        } else {
-            Unmanaged<QueryJob>.fromOpaque(box).release()
-            completion(.failure(.failed("cannot start a DNS thread: \(String(cString: strerror(rc)))")))
-        }
-    }
-
-    func run() {
-        let outcome = resolve()
-        done?(outcome)
-        done = nil
-    }
-
-    private func resolve() -> Result<[UInt8], DNSResolver.Failure> {
-        guard Self.libraryInit else { return .failure(.failed("c-ares did not initialise")) }
-        var channel: ares_channel?
-        var options = ares_options()
-        options.timeout = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        options.tries = Int32(tries)
-        guard ares_init_options(&channel, &options, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) == ARES_SUCCESS, let channel else {
-            return .failure(.failed("c-ares channel did not initialise"))
-        }
-        defer { ares_destroy(channel) }
-        if !servers.isEmpty {
-            let csv = servers.joined(separator: ",")
-            let rc = ares_set_servers_ports_csv(channel, csv)
-            guard rc == ARES_SUCCESS else {
-                return .failure(.failed("DNS servers '\(csv)': \(String(cString: ares_strerror(rc)))"))
-            }
-        }
-        let me = Unmanaged.passUnretained(self).toOpaque()
-        ares_query(channel, name, 1 /* C_IN */, type, { arg, status, _, abuf, alen in
-            guard let arg else { return }
-            let job = Unmanaged<QueryJob>.fromOpaque(arg).takeUnretainedValue()
-            if status == ARES_SUCCESS, let abuf {
-                job.result = .success(Array(UnsafeBufferPointer(start: abuf, count: Int(alen))))
-            } else {
-                job.result = .failure(DNSResolver.failure(status, job.name, "query"))
-            }
-        }, me)
-        // Drive the channel until the callback has run.
-        while result == nil {
-            var socks = [ares_socket_t](repeating: -1, count: Int(ARES_GETSOCK_MAXNUM))
-            let bits = ares_getsock(channel, &socks, Int32(ARES_GETSOCK_MAXNUM))
-            var fds: [pollfd] = []
-            for i in 0..<Int(ARES_GETSOCK_MAXNUM) {
-                let r = cares_readable(bits, Int32(i)) != 0, w = cares_writable(bits, Int32(i)) != 0
-                guard r || w else { continue }
-                fds.append(pollfd(fd: socks[i], events: Int16((r ? POLLIN : 0) | (w ? POLLOUT : 0)), revents: 0))
-            }
-            var tv = timeval()
-            let next = ares_timeout(channel, nil, &tv)
-            let ms = next.map { Int32($0.pointee.tv_sec * 1000 + $0.pointee.tv_usec / 1000) } ?? 100
-            let n = poll(&fds, nfds_t(fds.count), max(1, ms))
-            if n <= 0 {
-                ares_process_fd(channel, -1, -1)   // time-outs
-                continue
-            }
-            for f in fds where f.revents != 0 {
-                let readable = f.revents & Int16(POLLIN | POLLERR | POLLHUP) != 0
-                let writable = f.revents & Int16(POLLOUT) != 0
-                ares_process_fd(channel, readable ? f.fd : -1, writable ? f.fd : -1)
-            }
-        }
-        return result ?? .failure(.failed("no answer"))
+    static func name(_ type: Int32) -> String {
+        switch type { case a: return "A"; case srv: return "SRV"; case naptr: return "NAPTR"; default: return "type \(type)" }
     }
 }

@@ -54,7 +54,8 @@ public final class RegistrationManager {
     public nonisolated static let backupLine = 0
 
     private let endpoint: SIPEndpoint
-    private var locator: ServerLocation
+    /// Server location through the phone's one resolver (shared with the calls).
+    public private(set) var locator: ServerLocation
     public private(set) var settings: RegistrationSettings
     private var bindings: [Int: Binding] = [:]
     private var nat = NATLearning()
@@ -89,7 +90,7 @@ public final class RegistrationManager {
         let changed = new != settings
         settings = new
         nat.settings = new.nat
-        locator = ServerLocation(resolver: DNSResolver(servers: dnsServers), random: locator.random)
+        locator.resolver.configure(servers: dnsServers)   // the phone's one resolver and its cache
         var wanted = accounts
         wanted[Self.backupLine] = nil
         if let b = bindings[Self.backupLine], b.account != Self.backupAccount(wanted[1], new.backup) {
