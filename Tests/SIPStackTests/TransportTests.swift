@@ -4,6 +4,11 @@ import NIOEmbedded
 import SIPMessage
 @testable import SIPStack
 import Testing
+import Scheduling
+import TestKit
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// RFC 3261 §18.2.2 and RFC 3581 §4: where responses go and what the top Via says.
 @Suite struct ResponseRoutingTests {
@@ -42,6 +47,32 @@ import Testing
         let valued = "SIP/2.0/UDP 192.0.2.1;rport=9;branch=z9hG4bKa"
         #expect(ResponseRouting.route(viaText: valued, via: try via(valued), sourceHost: "192.0.2.1", sourcePort: 7,
                                       transport: .udp).topVia == valued)
+    }
+
+    @Test func overTCPTheSentByIsWhereAResponseGoesOnceTheConnectionHasClosed() throws {
+        let text = "SIP/2.0/TCP 10.0.0.5:5070;branch=z9hG4bKa"
+        let r = ResponseRouting.route(viaText: text, via: try via(text), sourceHost: "192.0.2.1", sourcePort: 33333, transport: .tcp)
+        #expect(r.port == 33333)   // the connection first
+        #expect(r.sentByHost == "192.0.2.1" && r.sentByPort == 5070)   // received, at the sent-by port
+        let noPort = "SIP/2.0/TCP 192.0.2.1;branch=z9hG4bKa"
+        let d = ResponseRouting.route(viaText: noPort, via: try via(noPort), sourceHost: "192.0.2.1", sourcePort: 33333, transport: .tcp)
+        #expect(d.sentByHost == "192.0.2.1" && d.sentByPort == 5060)
+    }
+
+    @Test @PhoneLoop func theTransactionLayerHandsTheSentByToTheTransport() throws {
+        let s = try ManualStack()
+        let source = try SocketAddress(ipAddress: "127.0.0.1", port: 40123)
+        s.receive("OPTIONS sip:620@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5071;branch=z9hG4bKsb1\r\n"
+                  + "Max-Forwards: 70\r\nFrom: <sip:t@h>;tag=1\r\nTo: <sip:620@h>\r\nCall-ID: sb1@t\r\nCSeq: 1 OPTIONS\r\n"
+                  + "Content-Length: 0\r\n\r\n", from: source, over: .tcp)
+        let sent = try #require(s.sink.sent.last)
+        #expect(sent.message?.statusCode == 200)
+        #expect(sent.destination == source)
+        #expect(sent.sentBy == (try SocketAddress(ipAddress: "127.0.0.1", port: 5071)))
+        // Over UDP there is none: received/rport say it all.
+        s.receive(peerRequest("OPTIONS", branch: "z9hG4bKsb2"))
+        #expect(s.sink.sent.last?.message?.statusCode == 200)
+        #expect(s.sink.sent.last?.sentBy == nil)
     }
 
     @Test func theTopViaOfACommaListIsSplitOff() {
@@ -127,5 +158,74 @@ import Testing
         ch.embeddedEventLoop.advanceTime(by: .seconds(2))
         #expect(!ch.isActive)
         #expect(got.messages.isEmpty)
+    }
+}
+
+/// RFC 3261 §18.2.2 on real sockets: a peer sends a request over TCP and closes the
+/// connection before the answer; the answer comes on a new connection to the peer's sent-by
+/// port, where it listens. While the connection is open, the answer uses it.
+@Suite(.serialized) struct ClosedConnectionResponseTests {
+    final class Held: @unchecked Sendable { var requests: [ServerRequest] = [] }
+
+    static func listener() throws -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0, let port = Sockets.bind(fd, port: 0), listen(fd, 4) == 0 else { throw TestFailure("listener: \(errno)") }
+        return (fd, port)
+    }
+
+    static func accept(_ listener: Int32, within timeout: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            var p = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+            if poll(&p, 1, 0) > 0 { return Glibc.accept(listener, nil, nil) }
+            guard ContinuousClock.now < deadline else { return nil }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    static func request(branch: String, sentByPort: Int) -> [UInt8] {
+        Array(("MESSAGE sip:620@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:\(sentByPort);branch=\(branch)\r\n"
+            + "Max-Forwards: 70\r\nFrom: <sip:t@127.0.0.1>;tag=ft\r\nTo: <sip:620@127.0.0.1>\r\n"
+            + "Call-ID: \(branch)@test\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n").utf8)
+    }
+
+    @Test func theAnswerFindsTheSentByPortAfterTheConnectionClosed() async throws {
+        let endpoint = await SIPEndpoint()
+        try await endpoint.start(host: "127.0.0.1", port: 0)
+        let port = try #require(await endpoint.localAddress?.port)
+        let held = Held()
+        await endpoint.handle("MESSAGE") { held.requests.append($0) }
+        let (listenFD, sentByPort) = try Self.listener()
+        defer { close(listenFD) }
+        func heldCount() async throws -> Int { try await PhoneLoop.loop.submit { held.requests.count }.get() }
+        func waitHeld(_ n: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(5)
+            while try await heldCount() < n, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(try await heldCount() == n)
+        }
+
+        // Open connection: the answer comes back on it, nothing at the sent-by port.
+        let open = try Sockets.connect(port: port).get()
+        defer { close(open) }
+        #expect(Sockets.send(open, Self.request(branch: "z9hG4bKopen1", sentByPort: sentByPort)))
+        try await waitHeld(1)
+        try await PhoneLoop.loop.submit { PhoneLoop.assumeIsolated { held.requests[0].respond(code: 200) } }.get()
+        let onConnection = String(decoding: await Sockets.receive(open, timeout: .milliseconds(300)), as: UTF8.self)
+        #expect(onConnection.hasPrefix("SIP/2.0 200 OK\r\n") && onConnection.contains("branch=z9hG4bKopen1"), "\(onConnection)")
+        #expect(await Self.accept(listenFD, within: .milliseconds(200)) == nil, "no connection to the sent-by while one is open")
+
+        // Closed before the answer: a new connection to the sent-by port carries it.
+        let closing = try Sockets.connect(port: port).get()
+        #expect(Sockets.send(closing, Self.request(branch: "z9hG4bKclosed1", sentByPort: sentByPort)))
+        try await waitHeld(2)
+        close(closing)
+        try await Task.sleep(for: .milliseconds(300))   // the phone reads the FIN and drops the connection
+        try await PhoneLoop.loop.submit { PhoneLoop.assumeIsolated { held.requests[1].respond(code: 200) } }.get()
+        let accepted = try #require(await Self.accept(listenFD, within: .seconds(5)), "no connection to the sent-by port")
+        defer { close(accepted) }
+        let answer = String(decoding: await Sockets.receive(accepted, timeout: .milliseconds(300)), as: UTF8.self)
+        #expect(answer.hasPrefix("SIP/2.0 200 OK\r\n"), "\(answer)")
+        #expect(answer.contains("Via: SIP/2.0/TCP 127.0.0.1:\(sentByPort);branch=z9hG4bKclosed1"), "\(answer)")
+        await endpoint.stop()
     }
 }

@@ -15,6 +15,8 @@ public final class RecordingSink: SIPTransportSink {
         public let bytes: [UInt8]
         public let destination: SocketAddress
         public let transport: ServerLocation.Transport
+        /// For a response over TCP: where it goes when the request's connection has closed.
+        public var sentBy: SocketAddress? = nil
         public var message: SIPMessage? { try? SIPMessage(parsing: bytes) }
         public var text: String { String(decoding: bytes, as: UTF8.self) }
     }
@@ -29,6 +31,10 @@ public final class RecordingSink: SIPTransportSink {
     public func send(_ bytes: [UInt8], to destination: SocketAddress, over transport: ServerLocation.Transport,
                      failed: @escaping @PhoneLoop () -> Void) {
         sent.append(Sent(bytes: bytes, destination: destination, transport: transport))
+    }
+
+    public func sendResponse(_ bytes: [UInt8], to destination: ResponseDestination, over transport: ServerLocation.Transport) {
+        sent.append(Sent(bytes: bytes, destination: destination.address, transport: transport, sentBy: destination.sentBy))
     }
 
     /// Messages sent with this method (or responses with this status), in order.

@@ -267,13 +267,14 @@ public final class TransactionLayer {
     /// Sends a response of `request`'s server transaction (called by `ServerRequest.respond`).
     func respond(_ request: ServerRequest, _ response: SIPMessageBuilder) {
         var response = response
-        let destination = ResponseRouting.route(&response, from: request.source, transport: request.transport) ?? request.source
+        let destination = ResponseRouting.destination(&response, from: request.source, transport: request.transport)
+            ?? ResponseDestination(address: request.source)
         let status: Int
         if case .response(let code, _) = response.start { status = code } else { return }
         let bytes = response.serialize()
         guard let key = request.key, let server = servers[key] else {
             // No transaction (it ended, or an ACK): send as it is.
-            sink.send(bytes, to: destination, over: request.transport) {}
+            sink.sendResponse(bytes, to: destination, over: request.transport)
             return
         }
         request.destination = destination
@@ -289,7 +290,8 @@ public final class TransactionLayer {
         for action in actions {
             switch action {
             case .send(let bytes):
-                sink.send(bytes, to: server.request.destination ?? server.request.source, over: server.request.transport) {}
+                sink.sendResponse(bytes, to: server.request.destination ?? ResponseDestination(address: server.request.source),
+                                  over: server.request.transport)
             case .arm(let timer, let after):
                 server.timers[timer]?.cancel()
                 server.timers[timer] = timers.schedule(after: after) { [weak self, weak server] in
@@ -319,8 +321,9 @@ public final class TransactionLayer {
         stateLog.debug("malformed message from \(source): \(error)")
         guard var answer = SIPMessageBuilder.rejection(of: bytes, error: error, toTag: SIPIdentifiers.tag()) else { return }
         answer.add("User-Agent", userAgent)
-        let destination = ResponseRouting.route(&answer, from: source, transport: transport) ?? source
-        sink.send(answer.serialize(), to: destination, over: transport) {}
+        let destination = ResponseRouting.destination(&answer, from: source, transport: transport)
+            ?? ResponseDestination(address: source)
+        sink.sendResponse(answer.serialize(), to: destination, over: transport)
     }
 
     /// Ends every transaction without an answer (the transports are going away).

@@ -10,4 +10,14 @@ public protocol SIPTransportSink: AnyObject {
     /// Sends `bytes`; `failed` runs (on the loop) when a stream transport cannot deliver them.
     func send(_ bytes: [UInt8], to destination: SocketAddress, over transport: ServerLocation.Transport,
               failed: @escaping @PhoneLoop () -> Void)
+    /// Sends a response (RFC 3261 §18.2.2): over a stream transport on the open connection
+    /// to `destination.address`, else on a new connection to `destination.sentBy`.
+    func sendResponse(_ bytes: [UInt8], to destination: ResponseDestination, over transport: ServerLocation.Transport)
+}
+
+extension SIPTransportSink {
+    /// A sink without connections of its own sends to the address.
+    public func sendResponse(_ bytes: [UInt8], to destination: ResponseDestination, over transport: ServerLocation.Transport) {
+        send(bytes, to: destination.address, over: transport) {}
+    }
 }

@@ -52,6 +52,15 @@ public final class SIPTransports: SIPTransportSink {
         }
     }
 
+    public func sendResponse(_ bytes: [UInt8], to destination: ResponseDestination, over transport: ServerLocation.Transport) {
+        switch transport {
+        case .udp:
+            udp.send(bytes, to: destination.address)
+        case .tcp:
+            tcp?.sendResponse(bytes, over: destination.address, orTo: destination.sentBy)
+        }
+    }
+
     public func close() async {
         await udp.close()
         await tcp?.close()

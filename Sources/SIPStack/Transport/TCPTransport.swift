@@ -123,6 +123,28 @@ public final class TCPTransport: Sendable {
         }
     }
 
+    /// Sends a response (RFC 3261 §18.2.2): on the connection to `remote` (where the request
+    /// came from) while it is open; when it has closed, or the write fails because it just
+    /// did, on a connection to `sentBy` (opened when there is none). Without a `sentBy`, to
+    /// `remote` as `send` does.
+    public func sendResponse(_ bytes: [UInt8], over remote: SocketAddress, orTo sentBy: SocketAddress?) {
+        guard let sentBy else { return send(bytes, to: remote) }
+        let open = state.withLockedValue { $0.connections[Self.key(remote)]?.channel }
+        guard let open else {
+            Self.log.debug("SIP TCP: the connection from \(remote) has closed; the response goes to the sent-by \(sentBy)")
+            return send(bytes, to: sentBy)
+        }
+        if Self.log.logLevel <= .debug {
+            Self.log.debug("sipTransportSendMessage:Sent SIP message over TCP to <\(remote.ipAddress ?? "?")>:<\(remote.port ?? 0)>, length=<\(bytes.count)>, message=\n\n\(String(decoding: bytes, as: UTF8.self))")
+        }
+        open.flatMap { ch in
+            ch.writeAndFlush(ch.allocator.buffer(bytes: bytes))
+        }.whenFailure { [self] error in
+            Self.log.debug("SIP TCP to \(remote): \(error); the response goes to the sent-by \(sentBy)")
+            send(bytes, to: sentBy)
+        }
+    }
+
     private func connection(to remote: SocketAddress) -> EventLoopFuture<any Channel> {
         let key = Self.key(remote)
         let limits = self.limits, receive = self.receive, group = self.group

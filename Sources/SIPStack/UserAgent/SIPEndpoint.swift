@@ -169,4 +169,7 @@ final class EndpointSink: SIPTransportSink {
         guard let target else { return failed() }
         target.send(bytes, to: destination, over: transport, failed: failed)
     }
+    func sendResponse(_ bytes: [UInt8], to destination: ResponseDestination, over transport: ServerLocation.Transport) {
+        target?.sendResponse(bytes, to: destination, over: transport)
+    }
 }

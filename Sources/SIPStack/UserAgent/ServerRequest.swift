@@ -13,7 +13,7 @@ public final class ServerRequest {
     public let source: SocketAddress
     public let transport: ServerLocation.Transport
     /// Where responses go (RFC 3261 §18.2.2), known after the first response.
-    var destination: SocketAddress?
+    var destination: ResponseDestination?
     var key: ServerTransactionKey?
     private weak var layer: TransactionLayer?
     /// The To tag of this side's answers: one per request, so that a provisional and the
