@@ -4,6 +4,15 @@
 ///
 /// When the client echoes locally instead (it refused WILL ECHO), `remoteEcho` is false: the
 /// editor then sends no echo or redraw of its own and only assembles the lines the client sends.
+///
+/// Input is UTF-8 (RFC 5198 for network text; the phone's own output is ASCII). The line is
+/// kept as grapheme clusters: a character arrives whole (its bytes may come in separate
+/// segments) and is echoed as the bytes typed; a combining mark joins the character before
+/// it, and backspace, Delete, the arrows and Ctrl-W step over whole clusters. Cursor moves
+/// are drawn in terminal columns (`Self.columns`: 0 for marks, 2 for wide East Asian and
+/// emoji characters). Invalid UTF-8 (a stray continuation byte, a sequence cut short by
+/// another byte, an overlong form, a surrogate, a C1 control) is dropped: the bytes before
+/// and after it edit as usual.
 public struct LineEditor: Sendable {
     public enum Event: Sendable, Equatable {
         /// Return: the line (the editor is idle until the next `begin`).
@@ -24,7 +33,8 @@ public struct LineEditor: Sendable {
         public var consumed = 0
     }
 
-    /// Longer lines are cut, with a bell.
+    /// Longer lines are cut, with a bell. The cap counts UTF-8 bytes (what the session and
+    /// the command parser receive); a character that would cross it is refused whole.
     public static let maximumLineLength = 512
     public static let bell: UInt8 = 0x07
 
@@ -36,12 +46,16 @@ public struct LineEditor: Sendable {
     public private(set) var history: [String] = []
 
     private var context: EditingContext?
-    private var buffer: [UInt8] = []
+    /// The line as grapheme clusters; `cursor` indexes it.
+    private var buffer: [Character] = []
     private var cursor = 0
+    /// The bytes of a UTF-8 sequence begun, and how many it has in all.
+    private var pending: [UInt8] = []
+    private var pendingLength = 0
     /// The history entry shown (history.count: the line being typed).
     private var historyIndex = 0
     /// The line being typed while the history is walked.
-    private var draft: [UInt8] = []
+    private var draft: [Character] = []
     private var rangBell = false
     /// A CR ended the last line: a following LF or NUL belongs to it (RFC 854 CR LF, CR NUL).
     private var afterCR = false
@@ -62,7 +76,8 @@ public struct LineEditor: Sendable {
     /// Whether a line is being edited (between `begin` and its event).
     public var isEditing: Bool { context != nil }
     /// The line typed so far.
-    public var line: String { String(decoding: buffer, as: UTF8.self) }
+    public var line: String { String(buffer) }
+    /// The cursor, in characters (grapheme clusters) from the start of the line.
     public var cursorPosition: Int { cursor }
 
     /// Starts a line: returns the prompt to send.
@@ -71,6 +86,7 @@ public struct LineEditor: Sendable {
         buffer.removeAll()
         cursor = 0
         draft.removeAll()
+        pending.removeAll()
         historyIndex = history.count
         rangBell = false
         return TelnetEncoder.lineEnds(context.prompt)
@@ -148,6 +164,21 @@ public struct LineEditor: Sendable {
             return nil
         }
 
+        if !pending.isEmpty {
+            if byte & 0xC0 == 0x80 {
+                pending.append(byte)
+                if pending.count == pendingLength {
+                    defer { pending.removeAll() }
+                    if let text = String(validating: pending, as: UTF8.self),
+                       let scalar = text.unicodeScalars.first, !(0x80...0x9F).contains(scalar.value) {
+                        insert(text, into: &out)
+                    }
+                }
+                return nil
+            }
+            pending.removeAll()   // cut short by this byte: the sequence is dropped, the byte counts
+        }
+
         switch byte {
         case 0x0D, 0x0A:
             afterCR = byte == 0x0D
@@ -173,13 +204,16 @@ public struct LineEditor: Sendable {
         case 0x0C: if remoteEcho { out += [0x0D, 0x0A] + redrawLine() }  // Ctrl-L
         case 0x1B: escape = .escape
         case 0x09:
-            if remoteEcho { complete(into: &out) } else { insert(UInt8(ascii: " "), into: &out) }
+            if remoteEcho { complete(into: &out) } else { insert(" ", into: &out) }
         case UInt8(ascii: "?") where context?.help != nil && remoteEcho:
             help(into: &out)
         case 0x20...0x7E:
-            insert(byte, into: &out)
+            insert(String(UnicodeScalar(byte)), into: &out)
+        case 0xC2...0xF4:
+            pending = [byte]
+            pendingLength = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2
         default:
-            break  // other control characters and non-ASCII bytes are ignored
+            break  // other control characters, stray continuation bytes and C0, C1, F5–FF are ignored
         }
         return nil
     }
@@ -207,7 +241,7 @@ public struct LineEditor: Sendable {
 
     private mutating func endLine(into out: inout [UInt8]) -> Event {
         if remoteEcho { out += [0x0D, 0x0A] }
-        let text = String(decoding: buffer, as: UTF8.self)
+        let text = String(buffer)
         if context?.recordsHistory == true, !buffer.isEmpty, history.last != text {
             history.append(text)
             if history.count > historyLimit { history.removeFirst(history.count - historyLimit) }
@@ -217,13 +251,34 @@ public struct LineEditor: Sendable {
         return .line(text)
     }
 
-    private mutating func insert(_ byte: UInt8, into out: inout [UInt8]) {
-        guard buffer.count < Self.maximumLineLength else {
+    /// Inserts one scalar's text at the cursor: a character of its own, or part of the one
+    /// before (a combining mark, a ZWJ sequence) when it joins it into one grapheme cluster.
+    private mutating func insert(_ text: String, into out: inout [UInt8]) {
+        guard Self.byteCount(buffer[...]) + text.utf8.count <= Self.maximumLineLength else {
             if !rangBell { out.append(Self.bell) }
             rangBell = true
             return
         }
-        buffer.insert(byte, at: cursor)
+        if cursor > 0, let text = text.first, case let joined = String(buffer[cursor - 1]) + String(text), joined.count == 1,
+           let character = joined.first {
+            // Same cluster: the echo is the bytes typed (the terminal joins them too).
+            let before = buffer[cursor - 1]
+            buffer[cursor - 1] = character
+            guard remoteEcho else { return }
+            let tail = buffer[cursor...]
+            guard echo == .normal else { return }
+            if Self.columns(character) == Self.columns(before) {
+                out += Array(String(text).utf8)
+            } else {
+                // A joiner that widens the cluster (an emoji sequence): redraw it and the tail.
+                let shrink = max(0, Self.columns(before) - Self.columns(character))
+                out += back(Self.columns(before)) + display(buffer[(cursor - 1)...]) + spaces(shrink)
+                out += back(displayWidth(tail) + shrink)
+            }
+            return
+        }
+        guard let character = text.first else { return }
+        buffer.insert(character, at: cursor)
         cursor += 1
         guard remoteEcho else { return }
         let tail = buffer[(cursor - 1)...]
@@ -262,8 +317,8 @@ public struct LineEditor: Sendable {
     /// Where the word before the cursor starts (spaces before the cursor go with it).
     private func wordStart() -> Int {
         var i = cursor
-        while i > 0 && buffer[i - 1] == 0x20 { i -= 1 }
-        while i > 0 && buffer[i - 1] != 0x20 { i -= 1 }
+        while i > 0 && buffer[i - 1] == " " { i -= 1 }
+        while i > 0 && buffer[i - 1] != " " { i -= 1 }
         return i
     }
 
@@ -282,8 +337,14 @@ public struct LineEditor: Sendable {
 
     /// Shows `text` as the whole line, cursor at its end. Only what differs from the old line
     /// is redrawn (a completion that extends the word just prints the rest).
-    private mutating func replaceBuffer(with text: [UInt8], into out: inout [UInt8]) {
-        let new = Array(text.filter { (0x20...0x7E).contains($0) }.prefix(Self.maximumLineLength))
+    private mutating func replaceBuffer(with text: [Character], into out: inout [UInt8]) {
+        var new: [Character] = []
+        var bytes = 0
+        for c in text where c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && !(0x7F...0x9F).contains($0.value) }) {
+            bytes += c.utf8.count
+            guard bytes <= Self.maximumLineLength else { break }
+            new.append(c)
+        }
         var common = 0
         while common < min(new.count, buffer.count) && new[common] == buffer[common] { common += 1 }
         if remoteEcho {
@@ -308,17 +369,17 @@ public struct LineEditor: Sendable {
         guard target >= 0 && target <= history.count && target != historyIndex else { return }
         if historyIndex == history.count { draft = buffer }
         historyIndex = target
-        let text = target == history.count ? draft : Array(history[target].utf8)
+        let text = target == history.count ? draft : Array(history[target])
         replaceBuffer(with: text, into: &out)
     }
 
     private mutating func complete(into out: inout [UInt8]) {
         guard let context else { return }
-        switch context.complete(String(decoding: buffer, as: UTF8.self)) {
+        switch context.complete(String(buffer)) {
         case .none:
             out.append(Self.bell)
         case .replace(let text):
-            replaceBuffer(with: Array(text.utf8), into: &out)
+            replaceBuffer(with: Array(text), into: &out)
         case .candidates(let words):
             out += [0x0D, 0x0A]
             out += TelnetEncoder.lineEnds(words.joined(separator: "  ") + "\n")
@@ -328,7 +389,7 @@ public struct LineEditor: Sendable {
 
     private mutating func help(into out: inout [UInt8]) {
         guard let context, let help = context.help else { return }
-        let lines = help(String(decoding: buffer, as: UTF8.self))
+        let lines = help(String(buffer))
         out += [UInt8(ascii: "?"), 0x0D, 0x0A]
         for line in lines { out += TelnetEncoder.lineEnds(line + "\n") }
         out += redrawLine()
@@ -344,16 +405,44 @@ public struct LineEditor: Sendable {
 
     private var echo: EchoMode { context?.echo ?? .normal }
 
-    private func display(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+    private func display(_ characters: ArraySlice<Character>) -> [UInt8] {
         switch echo {
-        case .normal: Array(bytes)
-        case .masked: Array(repeating: UInt8(ascii: "*"), count: bytes.count)
+        case .normal: characters.flatMap { $0.utf8 }
+        case .masked: Array(repeating: UInt8(ascii: "*"), count: characters.count)
         case .off: []
         }
     }
 
-    private func displayWidth(_ bytes: ArraySlice<UInt8>) -> Int {
-        echo == .off ? 0 : bytes.count
+    /// The terminal columns `characters` take as displayed.
+    private func displayWidth(_ characters: ArraySlice<Character>) -> Int {
+        switch echo {
+        case .normal: characters.reduce(0) { $0 + Self.columns($1) }
+        case .masked: characters.count
+        case .off: 0
+        }
+    }
+
+    static func byteCount(_ characters: ArraySlice<Character>) -> Int { characters.reduce(0) { $0 + $1.utf8.count } }
+
+    /// The columns a terminal gives a grapheme cluster, as wcwidth(3) would in a UTF-8 locale
+    /// (which a daemon does not run in, so this is our own small table): 0 for a lone mark or
+    /// format character, 2 for emoji presentation and the East Asian Wide and Fullwidth
+    /// blocks (UAX #11), 1 for the rest.
+    static func columns(_ c: Character) -> Int {
+        guard let first = c.unicodeScalars.first else { return 0 }
+        if c.unicodeScalars.contains(where: { $0.properties.isEmojiPresentation }) { return 2 }
+        switch first.properties.generalCategory {
+        case .nonspacingMark, .enclosingMark, .format: return 0
+        default: break
+        }
+        switch first.value {
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+             0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6,
+             0x20000...0x2FFFD, 0x30000...0x3FFFD:
+            return 2
+        default:
+            return 1
+        }
     }
 
     private func back(_ count: Int) -> [UInt8] { Array(repeating: 0x08, count: count) }
