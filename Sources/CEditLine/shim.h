@@ -30,3 +30,15 @@ static inline int cedit_history_enter(History *h, const char *line) {
     HistEvent ev;
     return history(h, &ev, H_ENTER, line);
 }
+
+// The console's own read function (EL_GETCFN): it waits on the device and on the pipe that
+// announces asynchronous output, and decodes UTF-8 itself.
+static inline int cedit_set_getcfn(EditLine *el, el_rfunc_t fn) { return el_set(el, EL_GETCFN, fn); }
+// Redraws the prompt and the line from scratch, the cursor where it was (EL_REFRESH).
+static inline int cedit_refresh(EditLine *el) { return el_set(el, EL_REFRESH); }
+// The terminal width libedit wraps at ("co"), 0 when unknown.
+static inline int cedit_columns(EditLine *el) {
+    int columns = 0;
+    if (el_get(el, EL_GETTC, "co", &columns, NULL) != 0) return 0;
+    return columns;
+}

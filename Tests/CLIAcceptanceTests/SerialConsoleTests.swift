@@ -81,4 +81,61 @@ import Glibc
         try tty.expect("Password :")   // a new console session starts
         #expect(daemon.process.reap() == nil)
     }
+
+    /// UTF-8 typed on the console is echoed and erased whole; debug output that arrives while
+    /// a line is typed goes on lines of its own, and the prompt and the partial line are drawn
+    /// again below it, still editable.
+    @Test func utf8InputAndDebugOutputAboveThePartlyTypedLine() async throws {
+        let tty = try Terminal()
+        let sipPort = try Sockets.freeUDPAndTCPPort()
+        let daemon = try await DaemonUnderTest.start(
+            files: ["SIPDefault.cnf": "proxy1_address: 127.0.0.1\ntelnet_level: 2\nvoip_control_port: \(sipPort)\nproxy_register: 0\n",
+                    "SIP0011AABBCC42.cnf": "line1_name: 620\nphone_password: s3cret\n"],
+            arguments: ["--console", tty.slavePath, "--console-speed", "115200", "--sip-address", "127.0.0.1"])
+        try await daemon.waitFor("console on \(tty.slavePath)")
+        try tty.expect("Password :")
+        // The masked password: one * for ü's two bytes, and one backspace takes it whole.
+        tty.type("s3cretü\u{7F}\r")
+        let masked = try tty.expect("\u{8} \u{8}")
+        #expect(masked == "*******\u{8} \u{8}", "\(masked.debugDescription)")
+        try tty.expect("SIP Phone> ")
+
+        // Two characters of two and three bytes, then two backspaces: had a backspace taken a
+        // byte, "show version" would follow a stray byte and fail.
+        tty.type("é€")
+        try tty.expect("é€")
+        tty.type("\u{7F}\u{7F}show version\r")
+        try tty.expect("Deskphone ")
+        try tty.expect("SIP Phone> ")
+
+        tty.type("debug sip-messages sip-state\r")
+        try tty.expect("sip-state debugging is on")
+        try tty.expect("SIP Phone> ")
+        tty.type("show vér\u{7F}\u{7F}er")   // the é erased whole too
+        try tty.expect("show vér")
+        try await Task.sleep(for: .milliseconds(200))
+        let (reply, _) = await Sockets.udpExchange(port: sipPort, Array(("OPTIONS sip:620@127.0.0.1 SIP/2.0\r\n"
+            + "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKser1;rport\r\nMax-Forwards: 70\r\nFrom: <sip:t@x>;tag=1\r\n"
+            + "To: <sip:620@127.0.0.1>\r\nCall-ID: serial-redraw@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").utf8),
+            timeout: .seconds(3))
+        #expect(!reply.isEmpty)
+        let above = try tty.expect("SIP/2.0 200 OK")
+        // The line was erased before the debug text (carriage return, erase to the end of the
+        // screen) and the text starts at the left margin, not after "show ver".
+        let erase = try #require(above.range(of: "\r\u{1B}[J"), "no erase before the debug text: \(above.debugDescription)")
+        #expect(!above[erase.upperBound...].hasPrefix("SIP Phone>"))
+        #expect(above[erase.upperBound...].contains("OPTIONS sip:620@127.0.0.1 SIP/2.0"))
+        let redrawn = try tty.expect("SIP Phone> show ver")
+        // The prompt is drawn at the start of a line of its own, after the 200's last header.
+        #expect(redrawn.contains("User-Agent: Deskphone"), "\(redrawn.debugDescription)")
+        // (In bytes: a String takes "\r\n" for one character.)
+        let redrawTail = Array(redrawn.utf8.suffix(20))
+        #expect(redrawTail == Array("\nSIP Phone> show ver".utf8) || redrawTail == Array("\rSIP Phone> show ver".utf8),
+                "\(redrawn.debugDescription)")
+        // The cursor is at the end of "show ver": typing goes on from there.
+        tty.type("sion\r")
+        try tty.expect("Model:")
+        try tty.expect("SIP Phone> ")
+        #expect(daemon.process.reap() == nil)
+    }
 }
