@@ -36,28 +36,35 @@ struct DNSCache: Sendable {
 
     /// The cached result for `key` if it has not expired at `now`.
     func lookup(_ key: Key, at now: Duration) -> Result<[UInt8], DNSResolver.Failure>? {
+        entry(key, at: now)?.result
+    }
+
+    func entry(_ key: Key, at now: Duration) -> Entry? {
         guard let e = entries[key], now < e.expires else { return nil }
-        return e.result
+        return e
     }
 
     /// Keeps `result` (with `answer`, the raw message it came from, for its TTLs). Only
     /// answers are kept: a time-out or a server failure is not cached (RFC 2308 §7 allows
     /// it for five minutes; a phone failing over to its backup proxy should ask again).
-    mutating func store(_ result: Result<[UInt8], DNSResolver.Failure>, answer: [UInt8], for key: Key, at now: Duration) {
+    /// Returns how long it is kept (nil: not kept).
+    @discardableResult
+    mutating func store(_ result: Result<[UInt8], DNSResolver.Failure>, answer: [UInt8], for key: Key, at now: Duration) -> Duration? {
         entries = entries.filter { now < $0.value.expires }
         let ttl: Duration
         switch result {
         case .success(let message):
             // A message whose answer section cannot be read (nor its TTL) is not kept.
-            guard let seconds = DNSAnswerTTL.answer(message) else { return }
+            guard let seconds = DNSAnswerTTL.answer(message) else { return nil }
             ttl = min(.seconds(seconds), Self.positiveCap)
         case .failure(.noRecords):
             ttl = DNSAnswerTTL.negative(answer).map { min(.seconds($0), Self.negativeCap) } ?? Self.negativeDefault
         case .failure:
-            return
+            return nil
         }
-        guard ttl > .zero else { return }   // TTL 0: use once, never cache (RFC 1035 §3.2.1)
+        guard ttl > .zero else { return nil }   // TTL 0: use once, never cache (RFC 1035 §3.2.1)
         entries[key] = Entry(result: result, expires: now + ttl)
+        return ttl
     }
 
     mutating func removeAll() { entries.removeAll() }

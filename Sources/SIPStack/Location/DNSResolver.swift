@@ -1,4 +1,6 @@
 import CAres
+import Diagnostics
+import Logging
 import NIOCore
 import Synchronization
 
@@ -24,6 +26,7 @@ public final class DNSResolver: Sendable {
     let now: @Sendable () -> Duration
     let channel: DNSChannel
     private let cache = Mutex(DNSCache())
+    private static let log = Logger.category(.dns)
 
     /// The clock `LoopTimers` reads (NIO's uptime), usable off the loop.
     public static let uptime: @Sendable () -> Duration = { .nanoseconds(Int64(NIODeadline.now().uptimeNanoseconds)) }
@@ -144,12 +147,18 @@ public final class DNSResolver: Sendable {
     /// servers (and then cached).
     func answer(_ name: String, type: Int32) async throws(Failure) -> [UInt8] {
         let key = DNSCache.Key(name: name, type: type)
-        if let hit = cache.withLock({ $0.lookup(key, at: now()) }) { return try hit.get() }
+        let asked = now()
+        if let hit = cache.withLock({ $0.entry(key, at: asked) }) {
+            Self.log.debug("\(DNSType.name(type)) \(name): from the cache, \((hit.expires - asked).components.seconds) s left")
+            return try hit.result.get()
+        }
         let reply = await channel.query(name, type: type)
         let result: Result<[UInt8], Failure> = reply.status == ARES_SUCCESS
             ? .success(reply.answer) : .failure(Self.failure(reply.status, name, DNSType.name(type)))
         let at = now()
-        cache.withLock { $0.store(result, answer: reply.answer, for: key, at: at) }
+        let kept = cache.withLock { $0.store(result, answer: reply.answer, for: key, at: at) }
+        let outcome = reply.status == ARES_SUCCESS ? "answered" : String(cString: ares_strerror(reply.status))
+        Self.log.debug("\(DNSType.name(type)) \(name): \(outcome), \(kept.map { "cached for \($0.components.seconds) s" } ?? "not cached")")
         return try result.get()
     }
 }
