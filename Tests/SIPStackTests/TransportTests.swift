@@ -183,6 +183,31 @@ import Glibc
         }
     }
 
+    static func localPort(_ fd: Int32) -> Int {
+        var addr = sockaddr_in()
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { p in p.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// The states (hex, /proc/net/tcp's `st`) of the loopback sockets from `local` to `remote`.
+    static func tcpStates(local: Int, remote: Int) -> [String] {
+        let fd = open("/proc/net/tcp", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while case let n = read(fd, &chunk, chunk.count), n > 0 { bytes += chunk[0..<n] }
+        func endpoint(_ port: Int) -> String {
+            let h = String(port, radix: 16, uppercase: true)
+            return "0100007F:" + String(repeating: "0", count: max(0, 4 - h.count)) + h
+        }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").dropFirst().compactMap { line in
+            let f = line.split(separator: " ")
+            return f.count > 3 && f[1] == endpoint(local) && f[2] == endpoint(remote) ? String(f[3]) : nil
+        }
+    }
+
     static func request(branch: String, sentByPort: Int) -> [UInt8] {
         Array(("MESSAGE sip:620@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:\(sentByPort);branch=\(branch)\r\n"
             + "Max-Forwards: 70\r\nFrom: <sip:t@127.0.0.1>;tag=ft\r\nTo: <sip:620@127.0.0.1>\r\n"
@@ -218,8 +243,16 @@ import Glibc
         let closing = try Sockets.connect(port: port).get()
         #expect(Sockets.send(closing, Self.request(branch: "z9hG4bKclosed1", sentByPort: sentByPort)))
         try await waitHeld(2)
+        let clientPort = Self.localPort(closing)
+        #expect(Self.tcpStates(local: port, remote: clientPort) == ["01"], "the phone's side, ESTABLISHED")
         close(closing)
-        try await Task.sleep(for: .milliseconds(300))   // the phone reads the FIN and drops the connection
+        // The phone reads the FIN and closes its side: its socket leaves ESTABLISHED and
+        // CLOSE_WAIT (then the transport has dropped the connection; the answer goes after).
+        let deadline = ContinuousClock.now + .seconds(10)
+        while Self.tcpStates(local: port, remote: clientPort).contains(where: { $0 == "01" || $0 == "08" }) {
+            guard ContinuousClock.now < deadline else { Issue.record("the phone kept the closed connection"); break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
         try await PhoneLoop.loop.submit { PhoneLoop.assumeIsolated { held.requests[1].respond(code: 200) } }.get()
         let accepted = try #require(await Self.accept(listenFD, within: .seconds(5)), "no connection to the sent-by port")
         defer { close(accepted) }
