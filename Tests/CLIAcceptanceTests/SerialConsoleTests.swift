@@ -14,10 +14,13 @@ import Glibc
         let slavePath: String
         var seen = ""
 
-        init() throws {
+        /// `columns`: the window width the console's libedit sees (nil: the pty's 0 × 0).
+        init(columns: UInt16? = nil) throws {
             var m: Int32 = -1, s: Int32 = -1
             var name = [CChar](repeating: 0, count: 128)
-            guard openpty(&m, &s, &name, nil, nil) == 0 else { throw TestFailure("openpty: \(errno)") }
+            var size = winsize(ws_row: 24, ws_col: columns ?? 0, ws_xpixel: 0, ws_ypixel: 0)
+            let rc = columns == nil ? openpty(&m, &s, &name, nil, nil) : openpty(&m, &s, &name, nil, &size)
+            guard rc == 0 else { throw TestFailure("openpty: \(errno)") }
             close(s)   // deskphoned opens the slave by name
             master = m
             slavePath = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -86,7 +89,7 @@ import Glibc
     /// a line is typed goes on lines of its own, and the prompt and the partial line are drawn
     /// again below it, still editable.
     @Test func utf8InputAndDebugOutputAboveThePartlyTypedLine() async throws {
-        let tty = try Terminal()
+        let tty = try Terminal(columns: 40)
         let sipPort = try Sockets.freeUDPAndTCPPort()
         let daemon = try await DaemonUnderTest.start(
             files: ["SIPDefault.cnf": "proxy1_address: 127.0.0.1\ntelnet_level: 2\nvoip_control_port: \(sipPort)\nproxy_register: 0\n",
@@ -133,6 +136,22 @@ import Glibc
         #expect(redrawTail == Array("\nSIP Phone> show ver".utf8) || redrawTail == Array("\rSIP Phone> show ver".utf8),
                 "\(redrawn.debugDescription)")
         // The cursor is at the end of "show ver": typing goes on from there.
+        tty.type("sion\r")
+        try tty.expect("Model:")
+        try tty.expect("SIP Phone> ")
+
+        // A line that wraps on the 40-column terminal (11 + 38 columns, the cursor on the
+        // second row): the erase starts one row up.
+        tty.type(String(repeating: " ", count: 30) + "show ver")
+        try tty.expect("show ver")
+        let (again, _) = await Sockets.udpExchange(port: sipPort, Array(("OPTIONS sip:620@127.0.0.1 SIP/2.0\r\n"
+            + "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKser2;rport\r\nMax-Forwards: 70\r\nFrom: <sip:t@x>;tag=1\r\n"
+            + "To: <sip:620@127.0.0.1>\r\nCall-ID: serial-wrap@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").utf8),
+            timeout: .seconds(3))
+        #expect(!again.isEmpty)
+        let wrapped = try tty.expect("serial-wrap@test")
+        #expect(wrapped.contains("\u{1B}[1A\r\u{1B}[J"), "\(wrapped.debugDescription)")
+        try tty.expect("User-Agent: Deskphone")
         tty.type("sion\r")
         try tty.expect("Model:")
         try tty.expect("SIP Phone> ")
