@@ -43,7 +43,7 @@ import Glibc
         let mac = try #require(MACAddress(Self.mac))
         var rng = KillSeed.forTest("BootKillTests")
         let started = ContinuousClock.now
-        var kills = 0, killsLeavingAFlashTemporary = 0, killsAfterASave = 0, daemonBoots = 0, killsOnAWrite = 0
+        var kills = 0, killsLeavingAFlashTemporary = 0, killsAfterASave = 0, daemonBoots = 0, killsOnAWrite = 0, partialTemporaries = 0
         var generationsSeen = Set<Int>()
         /// The generation of each flash copy after the previous round.
         var previous: [String: Int] = [:]
@@ -83,6 +83,12 @@ import Glibc
             // A temporary file left in the flash: the kill landed inside a flash write.
             let leftovers = ((try? FileManager.default.contentsOfDirectory(atPath: flash + "/config")) ?? []).filter { $0.contains(".tmp.") }
             if !leftovers.isEmpty { killsLeavingAFlashTemporary += 1 }
+            // A temporary that is not a whole file: the kill came inside the write itself.
+            for name in leftovers {
+                guard let data = FileManager.default.contents(atPath: flash + "/config/" + name),
+                      let target = Self.carriers.keys.first(where: { name.hasPrefix("." + $0 + ".tmp.") }) else { continue }
+                if (try? Self.verify(Array(data), name: target, round: round)) == nil { partialTemporaries += 1 }
+            }
 
             let lines = log.split(separator: "\n")
             let saved = lines.compactMap { $0.hasPrefix("saved ") ? Int($0.dropFirst(6)) : nil }.last
@@ -122,7 +128,7 @@ import Glibc
             }
         }
         let elapsed = ContinuousClock.now - started
-        print("boot kills: \(kills) in \(elapsed), leaving a temporary file in the flash (mid-write): \(killsLeavingAFlashTemporary) (\(killsOnAWrite) were sent on seeing a write begin), after at least one save: \(killsAfterASave), generations seen in flash: \(generationsSeen.count), deskphoned boots on the killed flash: \(daemonBoots)")
+        print("boot kills: \(kills) in \(elapsed), leaving a temporary file in the flash (mid-write): \(killsLeavingAFlashTemporary) (\(killsOnAWrite) were sent on seeing a write begin; temporaries torn, not yet whole: \(partialTemporaries)), after at least one save: \(killsAfterASave), generations seen in flash: \(generationsSeen.count), deskphoned boots on the killed flash: \(daemonBoots)")
         #expect(kills == 100)
         #expect(daemonBoots == 5)
         #expect(generationsSeen.count > 50, "the writer barely ran: \(generationsSeen.count) generations")
