@@ -85,7 +85,9 @@ import Glibc
         #expect(daemon.log.contains("login: wrong password from 127.0.0.1:"))
     }
 
-    /// A wrong password costs 1 s, the second 2 s; the third cuts the connection at once.
+    /// A wrong password costs 1 s, the second 2 s; the third cuts the connection at once. A new
+    /// connection from the same address does not start again: its first wrong password is the
+    /// address's fourth and costs 8 s; the right one then still logs in.
     @Test(.timeLimit(.minutes(2))) func wrongPasswordDelaysAndTheThirdDisconnects() async throws {
         guard Self.toolsPresent() else { return }
         let daemon = try await DaemonUnderTest.start(files: CLIFiles.files())
@@ -112,19 +114,32 @@ import Glibc
             expect timeout { exit 8 } "Connection closed by foreign host."
             expect timeout { exit 9 } eof
             send_user "\\nCLOSED=[expr {[clock milliseconds] - $t}]\\n"
+            spawn telnet 127.0.0.1 \(port)
+            expect timeout { exit 10 } "Password :"
+            set t [clock milliseconds]
+            send "guess4\\r"
+            expect timeout { exit 11 } "% Password incorrect"
+            send_user "\\nDELAY4=[expr {[clock milliseconds] - $t}]\\n"
+            expect timeout { exit 12 } "Password :"
+            send "s3cret\\r"
+            expect timeout { exit 13 } "SIP Phone> "
+            send "exit\\r"
+            expect timeout { exit 14 } eof
             exit 0
             """
         let (code, transcript) = try await Self.expect(script, in: daemon.directory, name: "wrong-passwords")
         #expect(code == 0, "expect stopped (the exit code marks the step):\n\(transcript)")
         let d1 = try #require(Self.figure("DELAY1", in: transcript)), d2 = try #require(Self.figure("DELAY2", in: transcript))
         let d3 = try #require(Self.figure("DELAY3", in: transcript)), closed = try #require(Self.figure("CLOSED", in: transcript))
-        print("wrong passwords over telnet: answered after \(d1) ms, \(d2) ms; the third cut after \(d3) ms (closed after \(closed) ms)")
+        let d4 = try #require(Self.figure("DELAY4", in: transcript))
+        print("wrong passwords over telnet: answered after \(d1) ms, \(d2) ms; the third cut after \(d3) ms (closed after \(closed) ms); the fourth, on a new connection, after \(d4) ms")
         #expect(d1 >= 990 && d1 < 10_000, "first wrong password answered after \(d1) ms (1 s back-off)")
         #expect(d2 >= 1990 && d2 < 12_000, "second wrong password answered after \(d2) ms (2 s back-off)")
         // No back-off before the cut: well under the 4 s a third pause would be.
         #expect(d3 < 3500, "the third wrong password was answered after \(d3) ms")
         #expect(closed < 5000)
-        #expect(!transcript.contains("SIP Phone>"))
+        #expect(d4 >= 7990 && d4 < 30_000, "the address's fourth wrong password answered after \(d4) ms (8 s back-off)")
+        #expect(transcript.components(separatedBy: "SIP Phone> ").count - 1 == 1, "logged in once, at the end")
         try await waitUntil("the cut is logged") { daemon.log.contains("3 wrong passwords, closing the session") }
     }
 
