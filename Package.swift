@@ -160,11 +160,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Writes numbered generations to a flash store until killed; the atomicity test
-        // kills it at random moments (Tests/ProvisioningTests/FlashAtomicityTests.swift).
+        // Writes numbered generations to a flash store until killed, through FlashStore.write
+        // or through the boot's TFTP fetch (BootSequence); the kill tests kill it at random
+        // moments (Tests/ProvisioningTests/FlashStoreTests.swift, BootKillTests.swift).
         .executableTarget(
             name: "flash-writer",
-            dependencies: ["Provisioning"],
+            dependencies: ["Provisioning", .product(name: "NIOPosix", package: "swift-nio")],
             path: "Tests/Fixtures/flash-writer"
         ),
         // Installs image after image into a flash's inactive firmware slot and activates it,

@@ -80,11 +80,17 @@ public final class FlashStore: Sendable {
             if mode != 0o644 { _ = try POSIX.check(fchmod(fd, mode), "fchmod", tmp) }
             try POSIX.writeAll(fd, bytes, tmp)
             _ = try POSIX.check(fsync(fd), "fsync", tmp)
-            _ = try POSIX.check(close(fd), "close", tmp)
         } catch {
             close(fd)
             unlink(tmp)
             throw error
+        }
+        // Closed once, whatever close says (Linux frees the descriptor even when it fails, and
+        // a second close could close another thread's new file).
+        if close(fd) != 0 {
+            let failure = FlashError(operation: "close", path: tmp, errno: errno)
+            unlink(tmp)
+            throw failure
         }
         do {
             _ = try POSIX.check(rename(tmp, target), "rename", target)

@@ -67,11 +67,17 @@ enum POSIX {
         _ = try check(fsync(fd), "fsync", path)
     }
 
+    /// Creates the missing folders of `path`. A folder created is fsynced into its parent:
+    /// without that, a power loss can take the new folder away with the files already
+    /// written and fsynced into it (the first `config/` copy, a slot's first image).
     static func mkdirs(_ path: String) throws(FlashError) {
         var built = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
+            let parent = built.isEmpty ? "/" : built
             built += "/" + part
-            if mkdir(built, 0o755) != 0 && errno != EEXIST {
+            if mkdir(built, 0o755) == 0 {
+                try fsyncPath(parent, directory: true)
+            } else if errno != EEXIST {
                 throw FlashError(operation: "mkdir", path: built, errno: errno)
             }
         }
