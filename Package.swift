@@ -23,7 +23,9 @@ let package = Package(
             dependencies: [.product(name: "Logging", package: "swift-log")]
         ),
         // bytes <-> SIP messages: parser, serializer, typed headers, URIs. No I/O, no dependencies.
-        .target(name: "SIPMessage"),
+        // Trimming and the other small text helpers every parser shares (no dependencies).
+        .target(name: "TextUtilities"),
+        .target(name: "SIPMessage", dependencies: ["TextUtilities"]),
         // The parse benchmark (TARGETS.md): full parse of ../shared/bench/sip-corpus/.
         .executableTarget(name: "sip-parse-bench", dependencies: ["SIPMessage"], path: "Benchmarks/SIPParseBench"),
         // libFuzzer harnesses (issue 17), one per parser: `make fuzz SECONDS=N` builds them with
@@ -56,6 +58,7 @@ let package = Package(
         .target(
             name: "Provisioning",
             dependencies: [
+                "TextUtilities",
                 "Diagnostics", "PhoneClock",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -83,6 +86,7 @@ let package = Package(
         .target(
             name: "SIPStack",
             dependencies: [
+                "TextUtilities",
                 "CAres", "SIPMessage", "Diagnostics", "Scheduling",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -98,6 +102,7 @@ let package = Package(
         .target(
             name: "Console",
             dependencies: [
+                "TextUtilities",
                 "Diagnostics", "CEditLine",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -108,12 +113,13 @@ let package = Package(
         // syncinfo.xml (GUIDE.md §7; issue 15).
         .target(
             name: "Firmware",
-            dependencies: ["Provisioning", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["TextUtilities", "Provisioning", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The phone itself: it composes the subsystems (lines, calls and features come later).
         .target(
             name: "Phone",
             dependencies: [
+                "TextUtilities",
                 "Provisioning", "Diagnostics", "PhoneClock", "SIPStack", "Scheduling", "SDP", "SIPMessage", "RTP", "Media",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -131,6 +137,7 @@ let package = Package(
         .target(
             name: "DaemonOptions",
             dependencies: [
+                "TextUtilities",
                 "Provisioning", "Console", "Media",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -155,6 +162,7 @@ let package = Package(
         .executableTarget(
             name: "deskphone",
             dependencies: [
+                "TextUtilities",
                 // The man pages (`deskphone man`) are generated from these modules' declarations.
                 "Provisioning", "PhoneClock", "Commands", "Console", "Phone", "DaemonOptions", "SIPStack", "Firmware",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -183,7 +191,7 @@ let package = Package(
             path: "Tests/Fixtures/upgrade-runner"
         ),
         // Media (issue 12): session descriptions and RFC 3264 offer/answer; no I/O, stdlib only.
-        .target(name: "SDP"),
+        .target(name: "SDP", dependencies: ["TextUtilities"]),
         // RTP/RTCP packets, the sans-I/O send and receive sides with RFC 3550 statistics,
         // RFC 4733 telephone-events; RTPSocketPair.swift holds the two POSIX sockets (no NIO: the media thread polls them).
         .target(
@@ -224,6 +232,7 @@ let package = Package(
         ),
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP"]),
+        .testTarget(name: "TextUtilitiesTests", dependencies: ["TextUtilities"]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["TestKit"]),
         .testTarget(
             name: "RTPTests",

@@ -1,3 +1,4 @@
+import TextUtilities
 import ArgumentParser
 import Console
 import Logging
@@ -128,13 +129,13 @@ public enum DaemonConfigFile {
         var out: [String: (value: String, line: Int)] = [:]
         let text = String(decoding: bytes, as: UTF8.self)
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = String(raw.prefix { $0 != "#" }).trimmingCharacters()
+            let line = String(raw.prefix { $0 != "#" }.trimmingWhitespace())
             if line.isEmpty { continue }
             guard let eq = line.firstIndex(of: "=") else {
                 throw Problem(file: file, line: i + 1, message: "expected 'key = value'")
             }
-            let key = String(line[..<eq]).trimmingCharacters()
-            var value = String(line[line.index(after: eq)...]).trimmingCharacters()
+            let key = String(line[..<eq].trimmingWhitespace())
+            var value = String(line[line.index(after: eq)...].trimmingWhitespace())
             if value.count >= 2, value.first == "\"", value.last == "\"" { value = String(value.dropFirst().dropLast()) }
             guard DaemonSettings.fileKeys.contains(key) else {
                 throw Problem(file: file, line: i + 1,
@@ -143,14 +144,5 @@ public enum DaemonConfigFile {
             out[key] = (value, i + 1)
         }
         return out
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
-        while let l = s.last, l.isWhitespace { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -1,3 +1,4 @@
+import TextUtilities
 import Provisioning
 
 /// What an image says about itself: the header of the image file (FirmwareImage.swift), as
@@ -67,7 +68,7 @@ public struct ImageManifest: Sendable, Equatable {
         let (modelsText, modelsLine) = value("models")
         var models: [PhoneModel] = []
         for m in modelsText.split(separator: ",", omittingEmptySubsequences: false) {
-            let t = m.trimmingCharacters(in: " ")
+            let t = String(m.trimming(while: { $0 == " " }))
             guard let model = PhoneModel(rawValue: t) else {
                 throw .badHeader(line: modelsLine, reason: "unknown model '\(Self.clip(t))' (known: \(PhoneModel.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
@@ -88,15 +89,6 @@ public struct ImageManifest: Sendable, Equatable {
 
     private static func clip<S: StringProtocol>(_ s: S) -> String {
         s.count > 40 ? String(s.prefix(40)) + "…" : String(s)
-    }
-}
-
-extension StringProtocol {
-    fileprivate func trimmingCharacters(in set: Character) -> String {
-        var s = Substring(self)
-        while s.first == set { s.removeFirst() }
-        while s.last == set { s.removeLast() }
-        return String(s)
     }
 }
 

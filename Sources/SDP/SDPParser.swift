@@ -3,6 +3,8 @@
 // media-level c=, static payload types without rtpmap); strict where a mistake would send media
 // to the wrong place or misread a codec: v=0 first, a well-formed o=, c=, m=, t=, rtpmap and
 // fmtp. Every failure is an `SDPError` (the SIP layer answers 400 with its text), never a trap.
+import TextUtilities
+
 
 /// Why a session description was refused, and on which line (1-based).
 public struct SDPError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -73,7 +75,7 @@ enum SDPParser {
         guard first.type == UInt8(ascii: "v") else {
             throw SDPError(.badVersion, line: first.number, "the first line must be v=0")
         }
-        guard first.value.trimmingSpaces() == "0" else {
+        guard first.value.trimmingWSP() == "0" else {
             throw SDPError(.badVersion, line: first.number, "unsupported version v=\(first.value)")
         }
 
@@ -194,16 +196,16 @@ enum SDPParser {
         case ("rtpmap", let v?):
             m.rtpmaps.append(try parseRTPMap(v, line: line))
         case ("fmtp", let v?):
-            let trimmed = v.trimmingSpaces()
+            let trimmed = String(v.trimmingWSP())
             guard let space = trimmed.firstIndex(of: " ") else {
                 throw SDPError(.badAttribute, line: line, "fmtp needs a format and parameters")
             }
-            m.fmtps[String(trimmed[..<space])] = String(trimmed[space...]).trimmingSpaces()
+            m.fmtps[String(trimmed[..<space])] = String(trimmed[space...].trimmingWSP())
         case ("ptime", let v?):
             // A non-numeric ptime is ignored: it changes nothing we must get right.
-            if let p = Int(v.trimmingSpaces()), p > 0 { m.ptime = p }
+            if let p = Int(v.trimmingWSP()), p > 0 { m.ptime = p }
         case ("maxptime", let v?):
-            if let p = Int(v.trimmingSpaces()), p > 0 { m.maxptime = p }
+            if let p = Int(v.trimmingWSP()), p > 0 { m.maxptime = p }
         case (let d, nil) where MediaDirection(rawValue: d) != nil:
             m.direction = MediaDirection(rawValue: d)
         default:
@@ -233,13 +235,6 @@ extension String {
     /// Fields separated by one or more spaces or tabs.
     func fields() -> [String] {
         split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-    }
-
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
-        while s.last == " " || s.last == "\t" { s = s.dropLast() }
-        return String(s)
     }
 }
 

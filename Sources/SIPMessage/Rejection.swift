@@ -1,6 +1,8 @@
 // Answering what cannot be parsed (RFC 3261 §8.2, RFC 4475 §3.1.2): a request whose start
 // line or headers are broken is still answered 400 (or the status `rejectionStatus` names)
 // when the headers a response needs can be found by a lenient line scan.
+import TextUtilities
+
 
 extension SIPMessage {
     /// Via, From, To, Call-ID and CSeq lines (full or compact names, folded lines joined), in
@@ -28,7 +30,7 @@ extension SIPMessage {
         var out: [(name: String, value: String)] = []
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: Ch.colon) else { continue }
-            let name = trimmedText(line[..<colon]).lowercased()
+            let name = String(decoding: line[..<colon].trimmingWSP(), as: UTF8.self).lowercased()
             let canonical: String
             switch name {
             case "via", "v": canonical = "Via"
@@ -41,7 +43,7 @@ extension SIPMessage {
             let value = line[(colon + 1)...]
             // A value with control bytes would make the answer malformed too.
             guard !value.contains(where: { $0 < 0x20 && $0 != Ch.ht || $0 == 0x7F }) else { continue }
-            out.append((canonical, trimmedText(value)))
+            out.append((canonical, String(decoding: value.trimmingWSP(), as: UTF8.self)))
         }
         for required in ["Via", "From", "To", "Call-ID", "CSeq"] where !out.contains(where: { $0.name == required }) {
             return nil
@@ -70,12 +72,4 @@ extension SIPMessageBuilder {
         b.add("Warning", "399 \(agent) \"\(String(text))\"")
         return b
     }
-}
-
-/// The bytes as text without leading and trailing SP/HT.
-private func trimmedText(_ bytes: ArraySlice<UInt8>) -> String {
-    var s = bytes
-    while let f = s.first, isWSP(f) { s.removeFirst() }
-    while let l = s.last, isWSP(l) { s.removeLast() }
-    return String(decoding: s, as: UTF8.self)
 }

@@ -1,3 +1,4 @@
+import TextUtilities
 import ArgumentParser
 
 #if canImport(Glibc)
@@ -50,13 +51,14 @@ struct CLICommand: ParsableCommand {
         var commands = c
         if let f {
             let text = String(decoding: try readFile(f, limit: 1 << 20), as: UTF8.self)
-            commands += text.split(separator: "\n").map { String($0).trimmingSpaces() }
+            commands += text.split(separator: "\n").map { String($0.trimming(while: { $0 == " " || $0 == "\t" || $0 == "\r" })) }
                 .filter { !$0.isEmpty && !$0.hasPrefix("#") }
         }
         let password: String
         if let file = passwordFile {
-            password = String(String(decoding: try readFile(file, limit: 4096), as: UTF8.self)
-                .split(separator: "\n", omittingEmptySubsequences: false).first ?? "").trimmingSpaces()
+            let firstLine = String(decoding: try readFile(file, limit: 4096), as: UTF8.self)
+                .split(separator: "\n", omittingEmptySubsequences: false).first ?? ""
+            password = String(firstLine.trimming(while: { $0 == " " || $0 == "\t" || $0 == "\r" }))
         } else if let env = getenv("DESKPHONE_PASSWORD") {
             password = String(cString: env)
         } else {
@@ -130,12 +132,5 @@ func printError(_ text: String) {
 extension String {
     func leftPadded(_ width: Int, _ pad: Character) -> String {
         count >= width ? self : String(repeating: pad, count: width - count) + self
-    }
-
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" || f == "\r" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -1,6 +1,8 @@
 /// Every command, arranged for matching: the words form a tree; a node may end a command.
 /// Parsing, `?` help and Tab completion all walk it. Immutable and Sendable, so a line
 /// editor's completion callback can use it from any thread.
+import TextUtilities
+
 public struct CommandTree: Sendable {
     final class Node: Sendable {
         let word: String
@@ -134,7 +136,7 @@ public struct CommandTree: Sendable {
             }
             let arg = positionals[p]
             if case .rest = arg.kind {
-                let text = String(line.dropFirst(t.column)).trimmingTrailingBlanks()
+                let text = String(line.dropFirst(t.column).trimmingSuffix(while: \.isWSP))
                 values[arg.name] = [text]
                 return .success(fillDefaults(values, spec))
             }
@@ -200,13 +202,5 @@ public struct CommandTree: Sendable {
         case 1: return .unique(candidates[0])
         default: return .ambiguous(candidates)
         }
-    }
-}
-
-extension String {
-    func trimmingTrailingBlanks() -> String {
-        var s = Substring(self)
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return String(s)
     }
 }

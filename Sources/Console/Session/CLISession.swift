@@ -1,3 +1,4 @@
+import TextUtilities
 import Diagnostics
 import Logging
 import Synchronization
@@ -200,7 +201,7 @@ public actor CLISession: TerminalSession {
     }
 
     private func answer(_ line: String, _ action: @escaping @Sendable (Bool) async throws -> Void) async {
-        let yes = ["y", "yes"].contains(line.trimmingTrailingBlanks().lowercased().drop { $0 == " " }.description)
+        let yes = ["y", "yes"].contains(line.trimmingWSP().lowercased())
         do {
             try await action(yes)
         } catch let failure as CommandFailure {

@@ -1,3 +1,4 @@
+import TextUtilities
 import Diagnostics
 import Logging
 import Provisioning
@@ -63,7 +64,7 @@ public final class PhoneSIP {
     public func onCheckSync(_ handler: @escaping @PhoneLoop (String) -> Void) {
         endpoint.handle("NOTIFY") { [log] request in
             let header = request.message.value("Event") ?? request.message.value("o") ?? ""
-            let event = header.split(separator: ";").first.map { $0.trimmingCharacters(in: " \t") } ?? ""
+            let event = header.split(separator: ";").first.map { String($0.trimmingWSP()) } ?? ""
             guard event.lowercased() == "check-sync" else {
                 log.info("NOTIFY with Event '\(header)' from \(request.source): 489 Bad Event")
                 request.respond(code: 489, reason: "Bad Event")
@@ -96,14 +97,5 @@ public final class PhoneSIP {
     static func timers(_ s: SIPSettings) -> TransactionTimers {
         TransactionTimers(t1: .milliseconds(s.t1Milliseconds), t2: .milliseconds(s.t2Milliseconds),
                           maxRetransmissions: s.retransmissions, maxInviteRetransmissions: s.inviteRetransmissions)
-    }
-}
-
-extension StringProtocol {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s.removeFirst() }
-        while let l = s.last, set.contains(l) { s.removeLast() }
-        return String(s)
     }
 }

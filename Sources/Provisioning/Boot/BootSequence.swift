@@ -1,3 +1,4 @@
+import TextUtilities
 import Diagnostics
 import Logging
 
@@ -216,7 +217,7 @@ public struct BootSequence: Sendable {
 enum DualBootFile {
     static func image(in bytes: [UInt8]) -> String? {
         let text = String(decoding: bytes, as: UTF8.self)
-        let first = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map { String($0).trimmingASCIISpaces() }
+        let first = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map { String($0.trimmingASCIIBlanks()) }
         guard let first, !first.isEmpty else { return nil }
         return first
     }

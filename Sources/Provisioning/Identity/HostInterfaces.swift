@@ -1,4 +1,6 @@
 /// The host's network interfaces as Linux lists them under /sys/class/net.
+import TextUtilities
+
 public enum HostInterfaces {
     public struct Interface: Sendable, Equatable {
         public let name: String
@@ -25,6 +27,6 @@ public enum HostInterfaces {
 
     static func read(_ path: String) -> String? {
         guard let bytes = try? POSIX.readAll(path, limit: 4096) else { return nil }
-        return String(decoding: bytes, as: UTF8.self).trimmingASCIISpaces()
+        return String(String(decoding: bytes, as: UTF8.self).trimmingASCIIBlanks())
     }
 }

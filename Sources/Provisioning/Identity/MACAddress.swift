@@ -1,4 +1,6 @@
 /// A 48-bit Ethernet MAC address, the phone's identity for `SIP<MAC>.cnf`.
+import TextUtilities
+
 public struct MACAddress: Sendable, Hashable, CustomStringConvertible {
     public let octets: [UInt8]
 
@@ -9,7 +11,7 @@ public struct MACAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Accepts `00:11:AA:BB:CC:42`, `00-11-aa-bb-cc-42` and `0011AABBCC42` (either case).
     public init?(_ text: String) {
-        let t = text.trimmingASCIISpaces()
+        let t = String(text.trimmingASCIIBlanks())
         let hex: [Character]
         if t.count == 17 {
             let chars = Array(t)
@@ -45,14 +47,5 @@ public struct MACAddress: Sendable, Hashable, CustomStringConvertible {
     static func hex(_ b: UInt8) -> String {
         let d = Array("0123456789ABCDEF")
         return String([d[Int(b >> 4)], d[Int(b & 0xF)]])
-    }
-}
-
-extension String {
-    func trimmingASCIISpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" || f == "\n" || f == "\r" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\n" || l == "\r" { s = s.dropLast() }
-        return String(s)
     }
 }

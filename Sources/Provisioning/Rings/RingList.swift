@@ -1,5 +1,7 @@
 // Custom rings (GUIDE.md §8.1): the ring list (`RINGLIST.DAT`, or the later `Ringlist.xml`) and
 // the raw µ-law PCM files it names.
+import TextUtilities
+
 
 public struct RingListEntry: Sendable, Equatable {
     /// The text shown on the phone (Settings > Ring Type).
@@ -56,7 +58,7 @@ public struct RingList: Sendable, Equatable {
 
             let fields: [ArraySlice<UInt8>]
             if line.contains(Ascii.tab) {
-                fields = line.split(separator: Ascii.tab).map(trimmed).filter { !$0.isEmpty }
+                fields = line.split(separator: Ascii.tab).map { $0.trimmingWSP() }.filter { !$0.isEmpty }
             } else {
                 fields = splitOnSpaceRuns(line)
             }
@@ -109,7 +111,7 @@ public struct RingList: Sendable, Equatable {
                 if let inner = try childElements(of: field).first {
                     throw RingListError(position: inner.position, reason: .unexpectedElement(inner.name))
                 }
-                let value = String(trimmed(Substring(field.text)))
+                let value = String(field.text.trimmingWhitespace())
                 switch field.name {
                 case "DisplayName" where displayName == nil: displayName = value
                 case "FileName" where fileName == nil: fileName = value
@@ -170,23 +172,9 @@ public struct RingList: Sendable, Equatable {
         return out
     }
 
-    private static func trimmed(_ s: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        var s = s
-        while let b = s.first, b == Ascii.space || b == Ascii.tab { s = s.dropFirst() }
-        while let b = s.last, b == Ascii.space || b == Ascii.tab { s = s.dropLast() }
-        return s
-    }
-
-    private static func trimmed(_ s: Substring) -> Substring {
-        var s = s
-        while let c = s.first, c.isWhitespace { s = s.dropFirst() }
-        while let c = s.last, c.isWhitespace { s = s.dropLast() }
-        return s
-    }
-
     /// Fields separated by runs of two or more spaces; single spaces stay inside a field.
     private static func splitOnSpaceRuns(_ line: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
-        let line = trimmed(line)
+        let line = line.trimmingWSP()
         var fields: [ArraySlice<UInt8>] = []
         var fieldStart = line.startIndex
         var i = line.startIndex

@@ -1,3 +1,4 @@
+import TextUtilities
 import SIPMessage
 
 extension DigestAuthentication.Challenge {
@@ -18,19 +19,9 @@ extension DigestAuthentication.Challenge {
     public init?(_ auth: SIPAuthValue) {
         guard let realm = auth.realm, let nonce = auth.nonce else { return nil }
         let algorithm = auth.algorithm.flatMap { DigestAuthentication.Algorithm(rawValue: $0.uppercased() == "MD5" ? "MD5" : $0) } ?? .md5
-        let qop = auth["qop"].map { $0.split(separator: ",").map { String($0.trimmingWhitespace()) } } ?? []
+        let qop = auth["qop"].map { $0.split(separator: ",").map { String($0.trimmingWSP()) } } ?? []
         self.init(realm: realm, nonce: nonce, opaque: auth.opaque, algorithm: algorithm, qop: qop,
                   stale: auth["stale"]?.lowercased() == "true")
-    }
-}
-
-extension Substring {
-    /// Without leading and trailing spaces and tabs.
-    func trimmingWhitespace() -> Substring {
-        var s = self
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return s
     }
 }
 

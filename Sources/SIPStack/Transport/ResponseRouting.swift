@@ -1,3 +1,4 @@
+import TextUtilities
 import SIPMessage
 import NIOCore
 
@@ -57,7 +58,7 @@ public struct ResponseRouting: Sendable, Equatable {
     static func replaceBareRPort(in via: String, with replacement: String) -> String {
         var parts = via.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
         for i in parts.indices.dropFirst() {
-            let p = parts[i][...].trimmingWhitespace()
+            let p = parts[i][...].trimmingWSP()
             if p.lowercased() == "rport" {
                 parts[i] = String(replacement.dropFirst())
                 return parts.joined(separator: ";")
