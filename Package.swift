@@ -20,7 +20,7 @@ let package = Package(
         // Debug categories (GUIDE.md §4.3) as swift-log loggers, switchable at run time.
         .target(
             name: "Diagnostics",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: [.product(name: "Logging", package: "swift-log"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
         // bytes <-> SIP messages: parser, serializer, typed headers, URIs. No I/O, no dependencies.
         // Trimming and the other small text helpers every parser shares (no dependencies).
@@ -52,6 +52,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // Parameter table, .cnf parser, TFTP client, flash store, boot sequence (GUIDE.md §1–§2).
@@ -107,6 +108,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // Firmware images (manifest, payload, Ed25519 signature), the A/B slots in flash,
@@ -152,6 +154,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             // lld puts the symbol tables, relocations and Swift metadata in a read-only segment
             // of their own, which ColdCode can unmap once booted (gold puts them with the text);
@@ -228,9 +231,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork"]),
+        .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "SDPTests", dependencies: ["SDP"]),
         .testTarget(name: "TextUtilitiesTests", dependencies: ["TextUtilities"]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["TestKit"]),
@@ -246,6 +250,7 @@ let package = Package(
                 "SIPStack", "TestKit", "Scheduling",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "SIPMessageTests", dependencies: ["SIPMessage", "TestKit"]),
@@ -277,7 +282,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CommandsTests",
-            dependencies: ["Commands", "Console", "Phone", "PhoneClock", "Provisioning", "Diagnostics", "Firmware", "TestKit"]
+            dependencies: ["Commands", "Console", "Phone", "PhoneClock", "Provisioning", "Diagnostics", "Firmware", "TestKit", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
         .testTarget(
             name: "FirmwareTests",
@@ -285,7 +290,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DiagnosticsTests",
-            dependencies: ["Diagnostics", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Diagnostics", .product(name: "Logging", package: "swift-log"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
         .testTarget(
             name: "ProvisioningTests",
@@ -294,6 +299,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             exclude: ["Fixtures"]
         ),

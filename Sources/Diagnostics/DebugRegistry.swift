@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// Which debug categories are on, and who receives their output.
@@ -17,7 +18,7 @@ public final class DebugRegistry: Sendable {
         var subscribers: [SubscriberID: Subscriber] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let mask = Atomic<UInt64>(0)
 
     public init() {}
@@ -36,7 +37,7 @@ public final class DebugRegistry: Sendable {
     }
 
     public func subscribe(_ sink: @escaping Sink) -> SubscriberID {
-        state.withLock { s in
+        state.withLockedValue { s in
             s.nextID += 1
             let id = SubscriberID(raw: s.nextID)
             s.subscribers[id] = Subscriber(categories: [], sink: sink)
@@ -45,33 +46,33 @@ public final class DebugRegistry: Sendable {
     }
 
     public func unsubscribe(_ id: SubscriberID) {
-        state.withLock { s in
+        state.withLockedValue { s in
             s.subscribers[id] = nil
             recomputeMask(s)
         }
     }
 
     public func enable(_ categories: some Sequence<DebugCategory>, for id: SubscriberID) {
-        state.withLock { s in
+        state.withLockedValue { s in
             s.subscribers[id]?.categories.formUnion(categories)
             recomputeMask(s)
         }
     }
 
     public func disable(_ categories: some Sequence<DebugCategory>, for id: SubscriberID) {
-        state.withLock { s in
+        state.withLockedValue { s in
             s.subscribers[id]?.categories.subtract(categories)
             recomputeMask(s)
         }
     }
 
     public func categories(of id: SubscriberID) -> Set<DebugCategory> {
-        state.withLock { $0.subscribers[id]?.categories ?? [] }
+        state.withLockedValue { $0.subscribers[id]?.categories ?? [] }
     }
 
     /// Delivers one formatted line to every subscriber that enabled `category`.
     public func publish(_ category: DebugCategory, _ line: String) {
-        let sinks = state.withLock { s in
+        let sinks = state.withLockedValue { s in
             s.subscribers.values.filter { $0.categories.contains(category) }.map(\.sink)
         }
         for sink in sinks { sink(category, line) }

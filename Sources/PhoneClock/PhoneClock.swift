@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The phone's own clock (GUIDE.md §6): the monotonic clock plus the last SNTP sample gives UTC
 /// now; the zone and DST rule give the LCD's wall time. It never sets the host's clock.
@@ -38,7 +38,7 @@ public final class PhoneClock: Sendable {
 
     private let monotonic: @Sendable () -> Int64
     private let hostUTC: @Sendable () -> Int64
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
 
     /// `monotonic` and `hostUTC` return nanoseconds; the defaults read CLOCK_MONOTONIC and
     /// CLOCK_REALTIME. Tests inject manual clocks.
@@ -47,7 +47,7 @@ public final class PhoneClock: Sendable {
                 hostUTC: @escaping @Sendable () -> Int64 = PhoneClock.systemRealtime) {
         self.monotonic = monotonic
         self.hostUTC = hostUTC
-        state = Mutex(State(rule: rule, format: format, base: nil))
+        state = NIOLockedValueBox(State(rule: rule, format: format, base: nil))
     }
 
     public static let systemMonotonic: @Sendable () -> Int64 = { PhoneClock.readClock(CLOCK_MONOTONIC) }
@@ -62,19 +62,19 @@ public final class PhoneClock: Sendable {
     // MARK: configuration
 
     /// Time zone and DST (after each provisioning boot).
-    public func setRule(_ rule: LocalTimeRule) { state.withLock { $0.rule = rule } }
-    public func setFormat(_ format: TimeFormat) { state.withLock { $0.format = format } }
-    public var rule: LocalTimeRule { state.withLock { $0.rule } }
-    public var format: TimeFormat { state.withLock { $0.format } }
+    public func setRule(_ rule: LocalTimeRule) { state.withLockedValue { $0.rule = rule } }
+    public func setFormat(_ format: TimeFormat) { state.withLockedValue { $0.format = format } }
+    public var rule: LocalTimeRule { state.withLockedValue { $0.rule } }
+    public var format: TimeFormat { state.withLockedValue { $0.format } }
 
     // MARK: SNTP
 
     /// Takes an SNTP sample: from now on UTC = sample's UTC + monotonic time elapsed since.
     public func apply(_ sample: SNTPSample) {
-        state.withLock { $0.base = (sample.monotonicNanoseconds, sample.utcNanoseconds) }
+        state.withLockedValue { $0.base = (sample.monotonicNanoseconds, sample.utcNanoseconds) }
     }
 
-    public var isSynchronised: Bool { state.withLock { $0.base != nil } }
+    public var isSynchronised: Bool { state.withLockedValue { $0.base != nil } }
 
     /// The reading the SNTP client takes its T1/T4 from (the phone's own best UTC).
     public func reading() -> ClockReading {
@@ -87,7 +87,7 @@ public final class PhoneClock: Sendable {
     public func now() -> Now { utc(atMonotonic: monotonic()) }
 
     private func utc(atMonotonic m: Int64) -> Now {
-        if let base = state.withLock({ $0.base }) {
+        if let base = state.withLockedValue({ $0.base }) {
             return Now(utcNanoseconds: base.utc + (m - base.monotonic), synchronised: true)
         }
         return Now(utcNanoseconds: hostUTC(), synchronised: false)

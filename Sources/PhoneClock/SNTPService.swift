@@ -2,7 +2,7 @@ import Diagnostics
 import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Runs the `SNTPClient` state machine on one event loop over one UDP socket: a thin adapter
 /// that sends what the machine says, feeds it what arrives, and schedules its deadlines. Good
@@ -22,13 +22,13 @@ public final class SNTPService: Sendable {
     private let loop: any EventLoop
     private let clock: PhoneClock
     private let core: Core
-    private let snapshot: Mutex<SNTPStatus>
+    private let snapshot: NIOLockedValueBox<SNTPStatus>
 
     public init(group: any EventLoopGroup, configuration: SNTPConfiguration, clock: PhoneClock) {
         loop = group.next()
         self.clock = clock
         let machine = SNTPClient(configuration: configuration)
-        snapshot = Mutex(machine.status)
+        snapshot = NIOLockedValueBox(machine.status)
         core = Core(machine: machine)
     }
 
@@ -83,7 +83,7 @@ public final class SNTPService: Sendable {
     }
 
     /// The `show sntp` snapshot (safe from any thread).
-    public func status() -> SNTPStatus { snapshot.withLock { $0 } }
+    public func status() -> SNTPStatus { snapshot.withLockedValue { $0 } }
 
     /// The socket's local address while running (tests send broadcasts to it).
     public func localAddress() async -> SocketAddress? {
@@ -223,9 +223,9 @@ public final class SNTPService: Sendable {
         let core = self.core
         if loop.inEventLoop {
             let s = core.machine.status
-            snapshot.withLock { $0 = s }
+            snapshot.withLockedValue { $0 = s }
         } else {
-            loop.execute { let s = core.machine.status; self.snapshot.withLock { $0 = s } }
+            loop.execute { let s = core.machine.status; self.snapshot.withLockedValue { $0 = s } }
         }
     }
 }

@@ -10,7 +10,7 @@ import Phone
 import Provisioning
 import Scheduling
 import ServiceLifecycle
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -159,23 +159,23 @@ final class PhoneDaemon: Service, Sendable {
 /// What new CLI sessions take from the configuration in force: prompt, password, telnet level.
 final class CLISettings: Sendable {
     /// The table's built-in defaults until the first boot has applied the configuration.
-    private let values = Mutex(ConsoleSettings(Configuration()))
+    private let values = NIOLockedValueBox(ConsoleSettings(Configuration()))
     /// Wrong passwords by address, shared by every session (the back-off spans connections).
     private let throttle = LoginThrottle()
 
     func update(from c: Configuration) {
         let settings = ConsoleSettings(c)
-        values.withLock { $0 = settings }
+        values.withLockedValue { $0 = settings }
     }
 
     /// Sessions for telnet get the privilege `telnet_level` grants; the console gets all.
     func factory(commands: CommandTree, phone: any PhoneContext, console: Bool) -> TerminalSessionFactory {
         { [self] peer in
-            let v = values.withLock { $0 }
+            let v = values.withLockedValue { $0 }
             let level: Privilege = console || v.telnetLevel >= 2 ? .privileged : .user
             return CLISession(configuration: SessionConfiguration(
-                prompt: { [self] in values.withLock { $0.prompt } + "> " },
-                password: { [self] in values.withLock { $0.password } },
+                prompt: { [self] in values.withLockedValue { $0.prompt } + "> " },
+                password: { [self] in values.withLockedValue { $0.password } },
                 privilege: level, commands: commands, context: phone, throttle: throttle), peer: peer)
         }
     }

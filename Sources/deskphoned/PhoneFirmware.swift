@@ -6,7 +6,7 @@ import Phone
 import Provisioning
 import Scheduling
 import SIPStack
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -21,13 +21,13 @@ final class PhoneFirmware: Sendable {
     let arguments: [String]
     let verifier: ImageVerifier
     let source: (any ProvisioningSource)?
-    private let checkSync: Mutex<CheckSyncMachine>
+    private let checkSync: NIOLockedValueBox<CheckSyncMachine>
     /// A check-sync re-read is under way: its boot must not upgrade by itself (§7.4: only a
     /// reboot the sync value asks for upgrades).
-    private let inCheckSync = Mutex(false)
+    private let inCheckSync = NIOLockedValueBox(false)
     /// One upgrade at a time: a `reset` during a download must not start a second writer of
     /// the inactive slot.
-    private let upgrading = Mutex(false)
+    private let upgrading = NIOLockedValueBox(false)
     private let log = Logger.category(.image)
 
     init(flash: FlashStore, image: RunningImage, settings: DaemonSettings, arguments: [String],
@@ -39,7 +39,7 @@ final class PhoneFirmware: Sendable {
         self.source = source
         let keys = Self.loadKeys(settings.imageKeys, log: log)
         self.verifier = ImageVerifier(trustedKeys: keys, model: settings.model)
-        self.checkSync = Mutex(CheckSyncMachine(delay: .seconds(settings.checkSyncDelay)))
+        self.checkSync = NIOLockedValueBox(CheckSyncMachine(delay: .seconds(settings.checkSyncDelay)))
     }
 
     /// Every `*.pub` in the folder; a bad file is reported and skipped.
@@ -90,12 +90,12 @@ final class PhoneFirmware: Sendable {
     /// After a boot: the upgrade check of GUIDE.md §1.1 step 5 (a restart does not return),
     /// off the boot's path; not after the re-read of check-sync (asked here, inside the boot).
     func afterBoot(_ report: BootReport) {
-        if inCheckSync.withLock({ $0 }) { return }
+        if inCheckSync.withLockedValue({ $0 }) { return }
         Task { await upgrade(report) }
     }
 
     func upgrade(_ report: BootReport) async {
-        let busy = upgrading.withLock { u in
+        let busy = upgrading.withLockedValue { u in
             defer { u = true }
             return u
         }
@@ -103,7 +103,7 @@ final class PhoneFirmware: Sendable {
             log.info("upgrade: a check is under way already; image_version \(report.configuration.text("image_version") ?? "unset") waits for the next boot")
             return
         }
-        defer { upgrading.withLock { $0 = false } }
+        defer { upgrading.withLockedValue { $0 = false } }
         let source = self.source
         let log = self.log
         let driver = UpgradeDriver(
@@ -183,7 +183,7 @@ final class PhoneFirmware: Sendable {
 
     /// A check-sync NOTIFY was answered 200.
     func checkSyncArrived(from sender: String, busy: Bool, phone: PhoneRuntime) {
-        let armed = checkSync.withLock { m in
+        let armed = checkSync.withLockedValue { m in
             let was = m.isArmed
             m.notified(now: .now, busy: busy)
             return was
@@ -205,13 +205,13 @@ final class PhoneFirmware: Sendable {
                 log.info("check-sync: a call is in progress; waiting until the phone is idle")
                 waitingLogged = true
             }
-            if checkSync.withLock({ $0.tick(now: .now, busy: busy) }) { break }
+            if checkSync.withLockedValue({ $0.tick(now: .now, busy: busy) }) { break }
             try? await Task.sleep(for: .milliseconds(200))
         }
-        defer { checkSync.withLock { $0.finished() } }
-        inCheckSync.withLock { $0 = true }
+        defer { checkSync.withLockedValue { $0.finished() } }
+        inCheckSync.withLockedValue { $0 = true }
         let report = await phone.softReset()
-        inCheckSync.withLock { $0 = false }
+        inCheckSync.withLockedValue { $0 = false }
         let sync = report.configuration.text("sync") ?? SyncInfo.defaultSync
         let running = image.name ?? FirmwareSlots.builtInName
         let bytes: [UInt8]

@@ -5,7 +5,7 @@ import Firmware
 import Foundation
 import Phone
 import Provisioning
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// A real phone runtime on a temporary flash and provisioning folder, driven through
@@ -52,9 +52,9 @@ struct Bench {
 }
 
 final class Box: Sendable {
-    let value = Mutex(0)
-    func bump() { value.withLock { $0 += 1 } }
-    var count: Int { value.withLock { $0 } }
+    let value = NIOLockedValueBox(0)
+    func bump() { value.withLockedValue { $0 += 1 } }
+    var count: Int { value.withLockedValue { $0 } }
 }
 
 @Suite struct ShowCommandTests {

@@ -1,13 +1,13 @@
 import Diagnostics
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 @testable import Console
 
 /// Collects values from concurrent code.
 final class Recorder<T: Sendable>: Sendable {
-    private let items = Mutex<[T]>([])
-    func add(_ t: T) { items.withLock { $0.append(t) } }
-    var all: [T] { items.withLock { $0 } }
+    private let items = NIOLockedValueBox<[T]>([])
+    func add(_ t: T) { items.withLockedValue { $0.append(t) } }
+    var all: [T] { items.withLockedValue { $0 } }
 }
 
 @Suite struct CLISessionTests {

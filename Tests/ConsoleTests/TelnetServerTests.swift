@@ -163,8 +163,8 @@ import Testing
         try await client.expectClosed()
         try await Task.sleep(for: .milliseconds(50))
         let session = try #require(log.all.first)
-        #expect(session.state.withLock { $0.closed })
-        #expect(session.state.withLock { $0.lines } == ["cisco", "show version", "exit"])
+        #expect(session.state.withLockedValue { $0.closed })
+        #expect(session.state.withLockedValue { $0.lines } == ["cisco", "show version", "exit"])
         #expect(session.peer.hasPrefix("127.0.0.1:"))
         await server.stop()
     }
@@ -201,7 +201,7 @@ import Testing
         try await tenth.expect("Password :")
         await server.stop()
         for c in clients + [tenth] { try await c.expectClosed() }
-        #expect(log.all.allSatisfy { $0.state.withLock { $0.closed } })
+        #expect(log.all.allSatisfy { $0.state.withLockedValue { $0.closed } })
     }
 
     @Test(.timeLimit(.minutes(1))) func idleTimeOutClosesWithAMessage() async throws {
@@ -219,7 +219,7 @@ import Testing
         try await client.expectClosed()
         #expect(ContinuousClock.now - start >= .milliseconds(1400))
         try await Task.sleep(for: .milliseconds(50))
-        #expect(log.all.first?.state.withLock { $0.closed } == true)
+        #expect(log.all.first?.state.withLockedValue { $0.closed } == true)
         await server.stop()
     }
 
@@ -253,10 +253,10 @@ import Testing
         try await stalled.send("cisco\rflood\r")
         let session = try #require(log.all.count == 2 ? log.all[1] : nil)
         let deadline = ContinuousClock.now + .seconds(20)
-        while !session.state.withLock({ $0.closed }) && ContinuousClock.now < deadline {
+        while !session.state.withLockedValue({ $0.closed }) && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(session.state.withLock { $0.closed }, "the stalled client's session was not closed")
+        #expect(session.state.withLockedValue { $0.closed }, "the stalled client's session was not closed")
         try await good.send("fine\r")
         try await good.expect("you said: fine")
         await stalled.close()
@@ -286,11 +286,11 @@ import Testing
         try await client.send("next\r")  // type-ahead during the command
         try await client.send([0x03])
         try await client.expect("interrupted\r\nSIP Phone> ")
-        #expect(log.all.first?.state.withLock { $0.interrupts } == 1)
+        #expect(log.all.first?.state.withLockedValue { $0.interrupts } == 1)
         try await client.send("after\r")
         try await client.expect("you said: after")
         // The type-ahead before ^C was discarded.
-        let lines = try #require(log.all.first).state.withLock { $0.lines }
+        let lines = try #require(log.all.first).state.withLockedValue { $0.lines }
         #expect(!lines.contains("next"))
         await server.stop()
     }
@@ -302,7 +302,7 @@ import Testing
         try await client.login()
         try await client.send("sho")
         try await client.expect("SIP Phone> sho")
-        let output = try #require(log.all.first?.state.withLock { $0.output })
+        let output = try #require(log.all.first?.state.withLockedValue { $0.output })
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { for i in 0..<100 { output.write("debug \(i)\n") } }
         }
@@ -356,7 +356,7 @@ import Testing
         #expect(status.flatMap(ChildProcess.exitCode) == 0, "expect: \(transcript)")
         #expect(transcript.contains("Password :*****"))
         #expect(!transcript.contains("cisco"))
-        #expect(log.all.first?.state.withLock { $0.lines } == ["cisco", "show version", "exit"])
+        #expect(log.all.first?.state.withLockedValue { $0.lines } == ["cisco", "show version", "exit"])
         await server.stop()
     }
 }

@@ -1,13 +1,13 @@
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 @testable import Diagnostics
 
 @Suite struct DebugRegistryTests {
     final class Lines: Sendable {
-        let lines = Mutex<[String]>([])
-        var all: [String] { lines.withLock { $0 } }
-        func sink(_ c: DebugCategory, _ l: String) { lines.withLock { $0.append(l) } }
+        let lines = NIOLockedValueBox<[String]>([])
+        var all: [String] { lines.withLockedValue { $0 } }
+        func sink(_ c: DebugCategory, _ l: String) { lines.withLockedValue { $0.append(l) } }
     }
 
     func logger(_ c: DebugCategory, _ r: DebugRegistry) -> Logger {
@@ -50,15 +50,15 @@ import Testing
 
     @Test func anOffCategoryNeverBuildsItsMessage() {
         let r = DebugRegistry()
-        let built = Mutex(0)
-        func expensive() -> String { built.withLock { $0 += 1 }; return "x" }
+        let built = NIOLockedValueBox(0)
+        func expensive() -> String { built.withLockedValue { $0 += 1 }; return "x" }
         let log = logger(.sipMessages, r)
         for _ in 0..<100 { log.debug("\(expensive())") }
-        #expect(built.withLock { $0 } == 0)
+        #expect(built.withLockedValue { $0 } == 0)
         let id = r.subscribe { _, _ in }
         r.enable([.sipMessages], for: id)
         log.debug("\(expensive())")
-        #expect(built.withLock { $0 } == 1)
+        #expect(built.withLockedValue { $0 } == 1)
     }
 
     @Test func everyCategoryHasItsOwnBitAndCLIName() {

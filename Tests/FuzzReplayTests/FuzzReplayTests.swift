@@ -12,7 +12,13 @@ import Testing
         ("fuzz-rtp", [TestSupport.repositoryRoot.path + "/Fuzz/seeds/rtp"]),
     ]
 
-    @Test(arguments: seeds.map(\.harness)) func everySeedIsTakenWithoutACrash(_ harness: String) async throws {
+    /// Not under ThreadSanitizer: the harnesses are single-threaded parsers (nothing for it to
+    /// find), and TSan's runtime faults inside its own Swift-access hook when a harness runs as
+    /// an executable (SEGV in __tsan::MemoryAccess from RTPSession.init's inout generator, seen
+    /// with Swift 6.3.1; the same code passes under TSan in RTPTests). ASan replays them
+    /// (`make test-asan`), and `make fuzz` runs them under ASan too.
+    @Test(.disabled(if: TestSupport.sanitizer == "thread", "single-threaded harnesses; see above"),
+          arguments: seeds.map(\.harness)) func everySeedIsTakenWithoutACrash(_ harness: String) async throws {
         let folders = try #require(Self.seeds.first { $0.harness == harness }).folders
         let expected = folders.reduce(0) { $0 + ((try? FileManager.default.contentsOfDirectory(atPath: $1).count) ?? 0) }
         try #require(expected > 0, "no seeds for \(harness) in \(folders)")

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 import Foundation
 import Testing
 @testable import HostNetwork
@@ -114,16 +114,16 @@ let quick = PingOptions(count: 3, size: 56, timeout: .seconds(2), interval: .mil
         // 100 requests a second apart would take 99 s; cancelling after the first reply ends it.
         let ping = try Ping(host: "127.0.0.1", options: PingOptions(count: 100, interval: .seconds(1)))
         let start = ContinuousClock.now
-        let seen = Mutex(0)
+        let seen = NIOLockedValueBox(0)
         let task = Task {
             var replies = 0
             for try await event in ping.events() {
-                if case .reply = event { replies += 1; seen.withLock { $0 = replies } }
+                if case .reply = event { replies += 1; seen.withLockedValue { $0 = replies } }
             }
             return replies
         }
         // cancel once the first reply is in (however loaded the machine), well before the second
-        while seen.withLock({ $0 }) == 0, ContinuousClock.now - start < .seconds(10) {
+        while seen.withLockedValue({ $0 }) == 0, ContinuousClock.now - start < .seconds(10) {
             try await Task.sleep(for: .milliseconds(10))
         }
         task.cancel()

@@ -1,6 +1,6 @@
 import TestKit
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 @testable import Provisioning
 
@@ -9,7 +9,7 @@ final class ScriptedSource: ProvisioningSource {
     let name: String
     let files: [String: [UInt8]]
     let down: Bool
-    let requests = Mutex<[String]>([])
+    let requests = NIOLockedValueBox<[String]>([])
     let redirectTarget: ScriptedSource?
 
     init(_ name: String = "scripted", files: [String: String] = [:], binary: [String: [UInt8]] = [:],
@@ -21,10 +21,10 @@ final class ScriptedSource: ProvisioningSource {
     }
 
     var description: String { name }
-    var asked: [String] { requests.withLock { $0 } }
+    var asked: [String] { requests.withLockedValue { $0 } }
 
     func fetch(_ path: String) async throws(FetchFailure) -> [UInt8] {
-        requests.withLock { $0.append(path) }
+        requests.withLockedValue { $0.append(path) }
         if down { throw .unreachable("timed out after 3 attempts") }
         guard let b = files[path] else { throw .notFound("\(path): TFTP error 1 (File not found)") }
         return b

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Synchronization
 import TestKit
 import Testing
@@ -10,9 +11,9 @@ import Glibc
 
 /// A clock that moves only when the test says so (the resolver's injected `now`).
 final class FakeClock: Sendable {
-    private let time = Mutex<Duration>(.seconds(1000))
-    var now: Duration { time.withLock { $0 } }
-    func advance(_ d: Duration) { time.withLock { $0 += d } }
+    private let time = NIOLockedValueBox<Duration>(.seconds(1000))
+    var now: Duration { time.withLockedValue { $0 } }
+    func advance(_ d: Duration) { time.withLockedValue { $0 += d } }
 }
 
 /// Hand-built DNS messages (RFC 1035 §4.1) for the TTL reader.
@@ -133,7 +134,7 @@ final class CountingDNSProxy: @unchecked Sendable {
     let port: Int
     private let fd: Int32
     private let upstream: Int
-    private let seen = Mutex<[String]>([])
+    private let seen = NIOLockedValueBox<[String]>([])
     private let stopped = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
 
@@ -148,7 +149,7 @@ final class CountingDNSProxy: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    var queries: [String] { seen.withLock { $0 } }
+    var queries: [String] { seen.withLockedValue { $0 } }
     func count(_ q: String) -> Int { queries.filter { $0 == q }.count }
 
     func stop() {
@@ -170,7 +171,7 @@ final class CountingDNSProxy: @unchecked Sendable {
             }
             guard n > 12 else { continue }
             let query = Array(buffer[0..<n])
-            seen.withLock { $0.append(Self.question(query)) }
+            seen.withLockedValue { $0.append(Self.question(query)) }
             out.send(query, to: upstream)
             var reply: [UInt8]?
             var q = pollfd(fd: out.fd, events: Int16(POLLIN), revents: 0)

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 import TestKit
 import Testing
 @testable import SIPStack
@@ -23,9 +23,9 @@ import Testing
 
     /// A sequence of "random" numbers, for deterministic weight picks.
     final class Sequence: Sendable {
-        let values = Mutex<[Int]>([])
-        init(_ v: [Int]) { values.withLock { $0 = v } }
-        func next(_ upper: Int) -> Int { values.withLock { $0.isEmpty ? 0 : min(upper, $0.removeFirst()) } }
+        let values = NIOLockedValueBox<[Int]>([])
+        init(_ v: [Int]) { values.withLockedValue { $0 = v } }
+        func next(_ upper: Int) -> Int { values.withLockedValue { $0.isEmpty ? 0 : min(upper, $0.removeFirst()) } }
     }
 
     func locator(_ dns: DNSServerProcess, _ random: [Int] = []) -> ServerLocation {

@@ -8,6 +8,10 @@ public enum TestSupport {
     /// start usually exits, which is reported at once.
     public static let peerStartLimit: Duration = .seconds(60)
 
+    /// The sanitizer the suite was built with, as `make test-asan` / `make test-tsan` say
+    /// (`DESKPHONE_SANITIZER=address|thread`); nil in `make test`.
+    public static let sanitizer: String? = ProcessInfo.processInfo.environment["DESKPHONE_SANITIZER"]
+
     /// The repository's root folder (from this file's place in it).
     public static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

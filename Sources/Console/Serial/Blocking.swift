@@ -1,17 +1,17 @@
 import Dispatch
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Runs async work from a plain thread (the console's libedit thread) and waits for it.
 enum Blocking {
     static func run<T: Sendable>(_ operation: @escaping @Sendable () async -> T) -> T {
         let done = DispatchSemaphore(value: 0)
-        let result = Mutex<T?>(nil)
+        let result = NIOLockedValueBox<T?>(nil)
         Task {
             let value = await operation()
-            result.withLock { $0 = value }
+            result.withLockedValue { $0 = value }
             done.signal()
         }
         done.wait()
-        return result.withLock { $0 }!   // set before signal()
+        return result.withLockedValue { $0 }!   // set before signal()
     }
 }

@@ -1,6 +1,8 @@
+import TextUtilities
 import CEditLine
 import Diagnostics
 import Logging
+import NIOConcurrencyHelpers
 import Synchronization
 
 #if canImport(Glibc)
@@ -86,7 +88,7 @@ final class ConsoleOutput: TerminalOutput {
         var editing = false
         var queued: [String] = []
     }
-    private let held = Mutex(Held())
+    private let held = NIOLockedValueBox(Held())
 
     init(fd: Int32) {
         self.fd = fd
@@ -103,7 +105,7 @@ final class ConsoleOutput: TerminalOutput {
     }
 
     func write(_ text: String) {
-        let queued = held.withLock { h -> Bool in
+        let queued = held.withLockedValue { h -> Bool in
             guard h.editing, wake.write >= 0 else {
                 Self.raw(fd, text)
                 return false
@@ -119,14 +121,14 @@ final class ConsoleOutput: TerminalOutput {
 
     /// Writes now, editing or not: the console thread's own output during an edit (Tab's
     /// candidates, `?` help), which libedit redraws after.
-    func writeNow(_ text: String) { held.withLock { _ in Self.raw(fd, text) } }
+    func writeNow(_ text: String) { held.withLockedValue { _ in Self.raw(fd, text) } }
 
     /// libedit starts editing a line: output is queued from now on.
-    func beginEditing() { held.withLock { $0.editing = true } }
+    func beginEditing() { held.withLockedValue { $0.editing = true } }
 
     /// The line is done: what is still queued is written, and output goes straight out again.
     func endEditing() {
-        held.withLock { h in
+        held.withLockedValue { h in
             h.editing = false
             for text in h.queued { Self.raw(fd, text) }
             h.queued.removeAll()
@@ -138,7 +140,7 @@ final class ConsoleOutput: TerminalOutput {
     /// during an edit). Returns false when nothing was queued.
     func writeQueued(after prefix: String) -> Bool {
         drainWake()
-        return held.withLock { h in
+        return held.withLockedValue { h in
             guard !h.queued.isEmpty else { return false }
             var text = h.queued.joined()
             h.queued.removeAll()
@@ -325,7 +327,7 @@ final class ConsoleThread: @unchecked Sendable {
                     state.setPrompt(context.prompt)
                     var count: Int32 = 0
                     output.beginEditing()
-                    line = el_gets(el, &count).map { String(cString: $0) }.map { $0.trimmingNewline() }
+                    line = el_gets(el, &count).map { String(cString: $0) }.map { String($0.trimmingSuffix(while: \.isNewline)) }
                     output.endEditing()
                     if let line, context.recordsHistory, !line.isEmpty { cedit_history_enter(history, line) }
                 } else {
@@ -427,10 +429,3 @@ final class ConsoleThread: @unchecked Sendable {
     }
 }
 
-extension String {
-    func trimmingNewline() -> String {
-        var s = Substring(self)
-        while let l = s.last, l == "\n" || l == "\r" { s = s.dropLast() }
-        return String(s)
-    }
-}

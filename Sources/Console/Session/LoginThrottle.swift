@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Wrong passwords counted by source address across connections, so an attacker cannot reset
 /// the login back-off (`LoginPolicy.delay`) by opening a new connection for every guess. A
@@ -10,7 +10,7 @@ public final class LoginThrottle: Sendable {
     /// Addresses remembered at most (the oldest is forgotten first), so a spray of sources
     /// cannot grow the table without end.
     public let capacity: Int
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = NIOLockedValueBox<[String: Entry]>([:])
 
     public init(forgetAfter: Duration = .seconds(15 * 60), capacity: Int = 1024) {
         self.forgetAfter = forgetAfter
@@ -19,7 +19,7 @@ public final class LoginThrottle: Sendable {
 
     /// Records a wrong password from `address`; returns its failures so far, this one included.
     public func recordFailure(from address: String, now: ContinuousClock.Instant = .now) -> Int {
-        entries.withLock { entries in
+        entries.withLockedValue { entries in
             var e = entries[address].flatMap { now - $0.last < forgetAfter ? $0 : nil } ?? Entry(failures: 0, last: now)
             e.failures += 1
             e.last = now
@@ -32,11 +32,11 @@ public final class LoginThrottle: Sendable {
     }
 
     public func recordSuccess(from address: String) {
-        _ = entries.withLock { $0.removeValue(forKey: address) }
+        _ = entries.withLockedValue { $0.removeValue(forKey: address) }
     }
 
     public func failures(from address: String, now: ContinuousClock.Instant = .now) -> Int {
-        entries.withLock { entries in
+        entries.withLockedValue { entries in
             entries[address].flatMap { now - $0.last < forgetAfter ? $0.failures : nil } ?? 0
         }
     }

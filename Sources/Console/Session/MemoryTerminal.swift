@@ -1,19 +1,19 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A terminal that keeps what is written: the in-memory transport of tests and of
 /// `deskphone`-side scripting, and the same session code as telnet runs through it.
 public final class MemoryTerminal: TerminalOutput {
-    private let text = Mutex("")
+    private let text = NIOLockedValueBox("")
 
     public init() {}
 
-    public func write(_ s: String) { text.withLock { $0 += s } }
+    public func write(_ s: String) { text.withLockedValue { $0 += s } }
 
     /// Everything written so far.
-    public var contents: String { text.withLock { $0 } }
+    public var contents: String { text.withLockedValue { $0 } }
 
     /// Returns what was written since the last call.
-    public func take() -> String { text.withLock { t in defer { t = "" }; return t } }
+    public func take() -> String { text.withLockedValue { t in defer { t = "" }; return t } }
 
     /// Drives a session like a transport would: start, then each line in turn, returning the
     /// output of each line (prompt echo included, as a terminal would show it).

@@ -2,7 +2,7 @@ import Diagnostics
 import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The telnet listener of the admin CLI (GUIDE.md §4.1): one `TerminalSession` per
 /// connection, at most `maxSessions` logged in at a time. Connections still at the password
@@ -71,7 +71,7 @@ public final class TelnetServer: Sendable {
     private let group: any EventLoopGroup
     private let configuration: Configuration
     private let factory: TerminalSessionFactory
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     public init(group: any EventLoopGroup, configuration: Configuration, factory: @escaping TerminalSessionFactory) {
         self.group = group
@@ -91,7 +91,7 @@ public final class TelnetServer: Sendable {
         // A numeric address needs no getaddrinfo(3) (its NSS and netlink round trips are start-up time).
         let channel = try await ((try? SocketAddress(ipAddress: configuration.host, port: configuration.port))
             .map { bootstrap.bind(to: $0) } ?? bootstrap.bind(host: configuration.host, port: configuration.port)).get()
-        state.withLock { $0.serverChannel = channel }
+        state.withLockedValue { $0.serverChannel = channel }
         guard let address = channel.localAddress else { throw ChannelError.unknownLocalAddress }
         configuration.logger.debug("telnet: listening on \(address)")
         return address
@@ -99,15 +99,15 @@ public final class TelnetServer: Sendable {
 
     /// Stops listening, closes every connection and waits for their sessions to end.
     public func stop() async {
-        let (server, connections) = state.withLock { state in
+        let (server, connections) = state.withLockedValue { state in
             state.stopped = true
             return (state.serverChannel, state.connections.values.map(\.channel))
         }
         try? await server?.close()
         for connection in connections { try? await connection.close() }
-        while let driver = state.withLock({ $0.drivers.first }) {
+        while let driver = state.withLockedValue({ $0.drivers.first }) {
             await driver.value.value
-            _ = state.withLock { $0.drivers.removeValue(forKey: driver.key) }
+            _ = state.withLockedValue { $0.drivers.removeValue(forKey: driver.key) }
         }
     }
 
@@ -115,7 +115,7 @@ public final class TelnetServer: Sendable {
     private func accept(_ channel: any Channel) throws {
         let peer = Self.describe(channel.remoteAddress)
         enum Admission { case refused, admitted(id: Int, evicting: (channel: any Channel, peer: String)?) }
-        let admission: Admission = state.withLock { state in
+        let admission: Admission = state.withLockedValue { state in
             guard !state.stopped, state.sessions.count < configuration.maxSessions else { return .refused }
             var evicted: (channel: any Channel, peer: String)?
             if state.pending.count >= max(1, configuration.maxPendingLogins), !state.pending.isEmpty {
@@ -136,7 +136,7 @@ public final class TelnetServer: Sendable {
             evicting.channel.close(promise: nil)
         }
         channel.closeFuture.whenComplete { [self] _ in
-            state.withLock { state in
+            state.withLockedValue { state in
                 state.sessions.remove(id)
                 state.pending.removeAll { $0 == id }
                 state.connections[id] = nil
@@ -154,13 +154,13 @@ public final class TelnetServer: Sendable {
                                              echoesInput: bound.value.echoFlag,
                                              onLogin: { [self] in promote(id) })
             let task = Task { await driver.run() }
-            state.withLock { state in
+            state.withLockedValue { state in
                 state.drivers[id] = task
             }
             // Forget the task once it is done (unless stop() is waiting on it).
             Task { [self] in
                 await task.value
-                _ = state.withLock { $0.drivers.removeValue(forKey: id) }
+                _ = state.withLockedValue { $0.drivers.removeValue(forKey: id) }
             }
         }
         try channel.pipeline.syncOperations.addHandler(handler)
@@ -168,7 +168,7 @@ public final class TelnetServer: Sendable {
 
     /// A pending connection logged in: it becomes a session if there is room.
     private func promote(_ id: Int) -> Bool {
-        let (admitted, peer): (Bool, String) = state.withLock { state in
+        let (admitted, peer): (Bool, String) = state.withLockedValue { state in
             let peer = state.connections[id]?.peer ?? "unknown"
             state.pending.removeAll { $0 == id }
             guard state.connections[id] != nil, state.sessions.count < configuration.maxSessions else { return (false, peer) }
@@ -181,7 +181,7 @@ public final class TelnetServer: Sendable {
 
     /// How many connections are logged in and how many wait at the password prompt.
     public var counts: (sessions: Int, pendingLogins: Int) {
-        state.withLock { ($0.sessions.count, $0.pending.count) }
+        state.withLockedValue { ($0.sessions.count, $0.pending.count) }
     }
 
     /// "ip:port" of a peer.

@@ -1,5 +1,5 @@
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The session's side of a connection: runs the `TerminalSession` protocol from one task.
 struct TelnetSessionDriver: Sendable {
@@ -71,7 +71,7 @@ struct TelnetSessionDriver: Sendable {
 final class TelnetOutput: TerminalOutput {
     private let handler: NIOLoopBound<TelnetConnectionHandler>
     private let eventLoop: any EventLoop
-    private let pending = Mutex<(text: String, scheduled: Bool)>(("", false))
+    private let pending = NIOLockedValueBox<(text: String, scheduled: Bool)>(("", false))
     private let echo: TelnetConnectionHandler.EchoFlag
 
     init(handler: NIOLoopBound<TelnetConnectionHandler>, eventLoop: any EventLoop,
@@ -84,7 +84,7 @@ final class TelnetOutput: TerminalOutput {
     var echoesInput: Bool { echo.isOn }
 
     func write(_ text: String) {
-        let schedule = pending.withLock { p -> Bool in
+        let schedule = pending.withLockedValue { p -> Bool in
             p.text += text
             if p.scheduled { return false }
             p.scheduled = true
@@ -93,7 +93,7 @@ final class TelnetOutput: TerminalOutput {
         guard schedule else { return }
         let handler = self.handler
         eventLoop.execute { [self] in
-            let text = pending.withLock { p -> String in
+            let text = pending.withLockedValue { p -> String in
                 defer { p = ("", false) }
                 return p.text
             }

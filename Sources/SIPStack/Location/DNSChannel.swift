@@ -1,5 +1,5 @@
 import CAres
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -55,7 +55,7 @@ final class DNSChannel: @unchecked Sendable {
 
     let timeout: Duration
     let tries: Int
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
     /// Written by the worker, read by the submitters; a byte wakes the worker's poll.
     private let wake: (read: Int32, write: Int32)
     // The worker's own (one worker at a time):
@@ -69,7 +69,7 @@ final class DNSChannel: @unchecked Sendable {
     init(servers: [String], timeout: Duration, tries: Int) {
         self.timeout = timeout
         self.tries = tries
-        state = Mutex(State(servers: servers))
+        state = NIOLockedValueBox(State(servers: servers))
         var fds: [Int32] = [-1, -1]
         if pipe(&fds) == 0 {
             for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -84,12 +84,12 @@ final class DNSChannel: @unchecked Sendable {
         if wake.write >= 0 { close(wake.write) }
     }
 
-    var servers: [String] { state.withLock { $0.servers } }
-    var counters: Counters { state.withLock { $0.counters } }
+    var servers: [String] { state.withLockedValue { $0.servers } }
+    var counters: Counters { state.withLockedValue { $0.counters } }
 
     /// Returns whether the servers changed.
     func setServers(_ servers: [String]) -> Bool {
-        state.withLock { s in
+        state.withLockedValue { s in
             guard s.servers != servers else { return false }
             s.servers = servers
             s.serversPending = true
@@ -104,7 +104,7 @@ final class DNSChannel: @unchecked Sendable {
     }
 
     private func submit(_ job: Job) {
-        let startWorker = state.withLock { s in
+        let startWorker = state.withLockedValue { s in
             s.queued.append(job)
             defer { s.running = true }
             return !s.running
@@ -125,7 +125,7 @@ final class DNSChannel: @unchecked Sendable {
             pthread_detach(tid)
         } else {
             Unmanaged<DNSChannel>.fromOpaque(box).release()
-            let stranded = state.withLock { s in
+            let stranded = state.withLockedValue { s in
                 defer { s.queued.removeAll(); s.running = false }
                 return s.queued
             }
@@ -136,7 +136,7 @@ final class DNSChannel: @unchecked Sendable {
     /// The worker: until nothing is queued or in flight.
     private func run() {
         while true {
-            let (jobs, servers, exit): ([Job], [String]?, Bool) = state.withLock { s in
+            let (jobs, servers, exit): ([Job], [String]?, Bool) = state.withLockedValue { s in
                 var apply: [String]?
                 if s.serversPending, active == 0 {
                     apply = s.servers
@@ -178,7 +178,7 @@ final class DNSChannel: @unchecked Sendable {
             }
             channel = made
             channelServers = []
-            state.withLock { $0.counters.created += 1 }
+            state.withLockedValue { $0.counters.created += 1 }
         }
         guard !servers.isEmpty else { return true }
         guard ares_set_servers_ports_csv(channel, servers.joined(separator: ",")) == ARES_SUCCESS else { return false }

@@ -2,7 +2,7 @@ import CAres
 import Diagnostics
 import Logging
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -25,7 +25,7 @@ public final class DNSResolver: Sendable {
     public let tries: Int
     let now: @Sendable () -> Duration
     let channel: DNSChannel
-    private let cache = Mutex(DNSCache())
+    private let cache = NIOLockedValueBox(DNSCache())
     private static let log = Logger.category(.dns)
 
     /// The clock `LoopTimers` reads (NIO's uptime), usable off the loop.
@@ -45,7 +45,7 @@ public final class DNSResolver: Sendable {
     /// New servers (after a boot); the cache is emptied when they change, since its answers
     /// came from the old ones.
     public func configure(servers: [String]) {
-        if channel.setServers(servers) { cache.withLock { $0.removeAll() } }
+        if channel.setServers(servers) { cache.withLockedValue { $0.removeAll() } }
     }
 
     /// The c-ares channels this resolver has made: one from its first query on (two only
@@ -54,7 +54,7 @@ public final class DNSResolver: Sendable {
     /// The queries handed to c-ares (cache misses).
     public var queriesSent: Int { channel.counters.sent }
     /// Cached answers not yet expired.
-    public var cachedCount: Int { let t = now(); return cache.withLock { $0.live(at: t) } }
+    public var cachedCount: Int { let t = now(); return cache.withLockedValue { $0.live(at: t) } }
 
     public struct SRVRecord: Sendable, Equatable {
         public let target: String
@@ -148,7 +148,7 @@ public final class DNSResolver: Sendable {
     func answer(_ name: String, type: Int32) async throws(Failure) -> [UInt8] {
         let key = DNSCache.Key(name: name, type: type)
         let asked = now()
-        if let hit = cache.withLock({ $0.entry(key, at: asked) }) {
+        if let hit = cache.withLockedValue({ $0.entry(key, at: asked) }) {
             Self.log.debug("\(DNSType.name(type)) \(name): from the cache, \((hit.expires - asked).components.seconds) s left")
             return try hit.result.get()
         }
@@ -156,7 +156,7 @@ public final class DNSResolver: Sendable {
         let result: Result<[UInt8], Failure> = reply.status == ARES_SUCCESS
             ? .success(reply.answer) : .failure(Self.failure(reply.status, name, DNSType.name(type)))
         let at = now()
-        let kept = cache.withLock { $0.store(result, answer: reply.answer, for: key, at: at) }
+        let kept = cache.withLockedValue { $0.store(result, answer: reply.answer, for: key, at: at) }
         let outcome = reply.status == ARES_SUCCESS ? "answered" : String(cString: ares_strerror(reply.status))
         Self.log.debug("\(DNSType.name(type)) \(name): \(outcome), \(kept.map { "cached for \($0.components.seconds) s" } ?? "not cached")")
         return try result.get()

@@ -3,7 +3,7 @@ import Console
 import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A small CLI: the password `cisco` (masked), then every line is echoed back as
 /// `you said: …`; `slow` runs until interrupted (or 10 s); `exit` ends the session.
@@ -17,17 +17,17 @@ final class FakeTerminalSession: TerminalSession {
         var lines: [String] = []
     }
     let peer: String
-    let state = Mutex(State())
+    let state = NIOLockedValueBox(State())
 
     init(peer: String) { self.peer = peer }
 
     func start(output: any TerminalOutput) async {
-        state.withLock { $0.output = output }
+        state.withLockedValue { $0.output = output }
         output.write("\n\n")
     }
 
     func editingContext() async -> EditingContext {
-        if state.withLock({ $0.loggedIn }) {
+        if state.withLockedValue({ $0.loggedIn }) {
             return EditingContext(prompt: "SIP Phone> ",
                                   complete: { $0 == "sh" ? .replace("show ") : .none },
                                   help: { _ in ["show    Show system information", "exit    Leave"] })
@@ -36,12 +36,12 @@ final class FakeTerminalSession: TerminalSession {
     }
 
     func handle(line: String) async {
-        let output = state.withLock { state in
+        let output = state.withLockedValue { state in
             state.lines.append(line)
             return state.output!
         }
-        if !state.withLock({ $0.loggedIn }) {
-            if line == "cisco" { state.withLock { $0.loggedIn = true } } else { output.write("Wrong password\n") }
+        if !state.withLockedValue({ $0.loggedIn }) {
+            if line == "cisco" { state.withLockedValue { $0.loggedIn = true } } else { output.write("Wrong password\n") }
             return
         }
         switch line {
@@ -50,36 +50,36 @@ final class FakeTerminalSession: TerminalSession {
             let chunk = String(repeating: "0123456789abcdef", count: 255) + "\n"
             for _ in 0..<4096 { output.write(chunk) }
         case "exit":
-            state.withLock { $0.finished = true }
+            state.withLockedValue { $0.finished = true }
         case "slow":
             output.write("running slow\n")
             let deadline = ContinuousClock.now + .seconds(10)
-            while state.withLock({ $0.interrupts == 0 }) && ContinuousClock.now < deadline {
+            while state.withLockedValue({ $0.interrupts == 0 }) && ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(10))
             }
-            output.write(state.withLock { $0.interrupts } > 0 ? "interrupted\n" : "slow done\n")
+            output.write(state.withLockedValue { $0.interrupts } > 0 ? "interrupted\n" : "slow done\n")
         default:
             output.write("you said: \(line)\n")
         }
     }
 
-    func interrupt() async { state.withLock { $0.interrupts += 1 } }
-    func isLoggedIn() async -> Bool { state.withLock { $0.loggedIn } }
-    func isFinished() async -> Bool { state.withLock { $0.finished } }
-    func close() async { state.withLock { $0.closed = true } }
+    func interrupt() async { state.withLockedValue { $0.interrupts += 1 } }
+    func isLoggedIn() async -> Bool { state.withLockedValue { $0.loggedIn } }
+    func isFinished() async -> Bool { state.withLockedValue { $0.finished } }
+    func close() async { state.withLockedValue { $0.closed = true } }
 }
 
 /// Remembers the sessions a server made.
 final class SessionLog: Sendable {
-    let sessions = Mutex<[FakeTerminalSession]>([])
+    let sessions = NIOLockedValueBox<[FakeTerminalSession]>([])
     var factory: TerminalSessionFactory {
         { peer in
             let s = FakeTerminalSession(peer: peer)
-            self.sessions.withLock { $0.append(s) }
+            self.sessions.withLockedValue { $0.append(s) }
             return s
         }
     }
-    var all: [FakeTerminalSession] { sessions.withLock { $0 } }
+    var all: [FakeTerminalSession] { sessions.withLockedValue { $0 } }
 }
 
 /// A raw telnet client on loopback: agrees to the server's ECHO and SGA, collects the data
@@ -87,15 +87,15 @@ final class SessionLog: Sendable {
 final class TelnetTestClient: Sendable {
     private final class Collector: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = ByteBuffer
-        let box: Mutex<(parser: TelnetParser, data: [UInt8], closed: Bool)>
-        init() { box = Mutex((TelnetParser(), [], false)) }
+        let box: NIOLockedValueBox<(parser: TelnetParser, data: [UInt8], closed: Bool)>
+        init() { box = NIOLockedValueBox((TelnetParser(), [], false)) }
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let buffer = unwrapInboundIn(data)
-            box.withLock { box in
+            box.withLockedValue { box in
                 for case .data(let bytes) in box.parser.parse(buffer.readableBytesView) { box.data += bytes }
             }
         }
-        func channelInactive(context: ChannelHandlerContext) { box.withLock { $0.closed = true } }
+        func channelInactive(context: ChannelHandlerContext) { box.withLockedValue { $0.closed = true } }
     }
 
     let channel: any Channel
@@ -125,8 +125,8 @@ final class TelnetTestClient: Sendable {
     }
     func send(_ text: String) async throws { try await send(Array(text.utf8)) }
 
-    var text: String { collector.box.withLock { String(decoding: $0.data, as: UTF8.self) } }
-    var isClosed: Bool { collector.box.withLock { $0.closed } }
+    var text: String { collector.box.withLockedValue { String(decoding: $0.data, as: UTF8.self) } }
+    var isClosed: Bool { collector.box.withLockedValue { $0.closed } }
 
     /// Waits until the received text contains `needle`; returns the text.
     @discardableResult
@@ -174,9 +174,9 @@ enum TelnetTestServer {
 
 /// A swift-log handler that keeps the lines, so tests can read what an operator would see.
 final class LogCapture: Sendable {
-    private let lines = Mutex<[String]>([])
-    var all: [String] { lines.withLock { $0 } }
-    func add(_ line: String) { lines.withLock { $0.append(line) } }
+    private let lines = NIOLockedValueBox<[String]>([])
+    var all: [String] { lines.withLockedValue { $0 } }
+    func add(_ line: String) { lines.withLockedValue { $0.append(line) } }
 
     var logger: Logger { Logger(label: "capture") { _ in Handler(capture: self) } }
 
