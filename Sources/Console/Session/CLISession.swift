@@ -170,7 +170,8 @@ public actor CLISession: TerminalSession {
         if state != .finished { state = .login(failures: n) }
     }
 
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    /// Compares passwords in time that depends on their lengths only (the SSH login uses it too).
+    public static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
         var diff = UInt8(x.count == y.count ? 0 : 1)
         for i in 0..<max(x.count, y.count) {
