@@ -159,6 +159,10 @@ import Glibc
         #expect(wrong.errors.contains("Permission denied"), "\(wrong.errors)")
         #expect(!wrong.output.contains("Deskphone"))
         #expect(daemon.log.contains("ssh: login: wrong password from 127.0.0.1:"), "\(daemon.log)")
+        // One back-off for both doors: telnet's next wrong password from the same address is
+        // that address's second.
+        _ = try await daemon.cli(["show version"], password: "guess")
+        #expect(daemon.log.contains("(1 on this connection, 2 from 127.0.0.1)"), "\(daemon.log)")
 
         // An interactive session on a pty, as a person has it: the telnet session's prompt,
         // line editing and commands after SSH's own password prompt.
