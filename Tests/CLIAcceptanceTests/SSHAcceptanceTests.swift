@@ -57,12 +57,12 @@ import Glibc
         }
 
         /// `ssh admin@127.0.0.1 COMMAND` with the password an SSH_ASKPASS script answers.
-        func sshWithPassword(_ password: String, port: Int, command: String) async throws -> (code: Int32?, output: String, errors: String) {
+        func sshWithPassword(_ password: String, port: Int, command: String, prompts: Int = 1) async throws -> (code: Int32?, output: String, errors: String) {
             let askpass = dir + "/askpass-\(UUID().uuidString).sh"
             try "#!/bin/sh\necho '\(password)'\n".write(toFile: askpass, atomically: true, encoding: .utf8)
             chmod(askpass, 0o700)
             return try await Self.run("/usr/bin/ssh", sshOptions(port: port) + [
-                "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=1",
+                "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=\(prompts)",
                 "admin@127.0.0.1", command], in: dir,
                 extraEnvironment: ["SSH_ASKPASS=" + askpass, "SSH_ASKPASS_REQUIRE=force", "DISPLAY=:0"])
         }
@@ -186,6 +186,13 @@ import Glibc
         #expect(shell.code == 0, "expect stopped (exit code marks the step):\n\(shell.output)\n\(shell.errors)")
         #expect(shell.output.contains("MAC address:"), "\(shell.output)")
         #expect(daemon.log.contains("logged in with the password"), "\(daemon.log)")
+
+        // Telnet's lock-out: the third wrong password on one connection closes it.
+        let three = try await phone.sshWithPassword("guess", port: port, command: "show version", prompts: 3)
+        #expect(three.code == 255, "\(three)")
+        #expect(!three.output.contains("Deskphone"))
+        #expect(daemon.log.contains("(3 on this connection, 3 from 127.0.0.1)"), "\(daemon.log)")
+        #expect(daemon.log.contains("3 wrong passwords, closing the connection"), "\(daemon.log)")
     }
 
     /// One rule for telnet and SSH (telnet_level): 1 allows the non-privileged commands only,
