@@ -39,8 +39,9 @@ final class SSHSessionHandler: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         // The client's EOF (`ssh host cmd </dev/null` sends it at once) must not close the
         // channel before the answer is out.
-        context.channel.setOption(ChannelOptions.allowRemoteHalfClosure, value: true).whenFailure { _ in
-            context.close(promise: nil)
+        let channel = context.channel
+        channel.setOption(ChannelOptions.allowRemoteHalfClosure, value: true).whenFailure { _ in
+            channel.close(promise: nil)
         }
     }
 
@@ -143,8 +144,9 @@ final class SSHSessionHandler: ChannelDuplexHandler {
                 output.write(TelnetServer.tooManySessionsMessage)
                 status = 1
             }
+            let exitStatus = status
             channel.eventLoop.execute {
-                bound.value.exitStatus = status
+                bound.value.exitStatus = exitStatus
                 channel.close(promise: nil)
             }
         }
