@@ -109,7 +109,7 @@ final class SSHSessionHandler: ChannelDuplexHandler {
         let environment = self.environment
         let session = environment.factory(environment.peer)
         let options = ByteTerminal.Options(echo: terminal != nil, columns: terminal.map(\.terminalCharacterWidth),
-                                           idleTimeout: environment.idleTimeout, name: "ssh", logger: environment.logger)
+                                           idleTimeout: environment.idleTimeout, name: "ssh session", logger: environment.logger)
         do {
             try context.pipeline.syncOperations.addHandler(
                 ByteTerminal.handler(session: session, peer: environment.peer, options: options, onLogin: environment.onLogin),
