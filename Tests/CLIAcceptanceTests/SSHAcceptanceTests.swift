@@ -92,6 +92,13 @@ import Glibc
         return String(line[range.lowerBound...].prefix { $0 != ")" })
     }
 
+    /// SIGTERM and an asynchronous wait (DaemonUnderTest.stop waits in usleep, holding one of
+    /// the test runner's few threads for the daemon's shutdown of a second or two).
+    static func stop(_ daemon: DaemonUnderTest) async {
+        kill(daemon.process.pid, SIGTERM)
+        if await daemon.process.wait(timeout: .seconds(10)) == nil { daemon.stop() }
+    }
+
     static func toolsMissing() -> Bool {
         for tool in tools where !FileManager.default.isExecutableFile(atPath: tool) {
             Issue.record("\(tool) is missing: run `scripts/install-deps.sh test`")
@@ -141,6 +148,7 @@ import Glibc
         #expect(log.contains("logged in with key alice@test"), "\(log)")
         #expect(log.contains("logged in with key bob@test"), "\(log)")
         #expect(log.contains("is not authorized"), "\(log)")
+        await Self.stop(daemon)
     }
 
     @Test(.timeLimit(.minutes(3))) func passwordLoginsWithAskpassAndExpectAndAWrongPasswordIsRefused() async throws {
@@ -193,6 +201,7 @@ import Glibc
         #expect(!three.output.contains("Deskphone"))
         #expect(daemon.log.contains("(3 on this connection, 3 from 127.0.0.1)"), "\(daemon.log)")
         #expect(daemon.log.contains("3 wrong passwords, closing the connection"), "\(daemon.log)")
+        await Self.stop(daemon)
     }
 
     /// One rule for telnet and SSH (telnet_level): 1 allows the non-privileged commands only,
@@ -209,7 +218,7 @@ import Glibc
         #expect(reset.code == 1, "\(reset)")
         #expect(reset.output.contains("% Not permitted at this access level"), "\(reset.output)")
         #expect(try String(contentsOfFile: user.flash + "/config/SIPDefault.cnf", encoding: .utf8).contains("telnet_level"))
-        daemon.stop()
+        await Self.stop(daemon)
 
         let closed = try await Phone.make(telnetLevel: 0)
         let closedDaemon = try await closed.launch()
@@ -218,6 +227,7 @@ import Glibc
         #expect(refused.code == 255, "\(refused)")
         #expect(!refused.output.contains("Deskphone"))
         #expect(closedDaemon.log.contains("refused: telnet_level is 0"), "\(closedDaemon.log)")
+        await Self.stop(closedDaemon)
     }
 
     @Test(.timeLimit(.minutes(3))) func theHostKeyIsMadeOnceAndKeptAcrossARestart() async throws {
@@ -234,7 +244,7 @@ import Glibc
         // ...and the fingerprint the daemon logs is the one ssh-keygen computes from the .pub.
         let keygen = try await Phone.run("/usr/bin/ssh-keygen", ["-l", "-f", phone.flash + "/ssh/host_ed25519_key.pub"], in: phone.dir)
         #expect(keygen.output.contains(first), "\(keygen)")
-        daemon.stop()
+        await Self.stop(daemon)
 
         daemon = try await phone.launch()
         defer { daemon.stop() }
@@ -253,5 +263,6 @@ import Glibc
         let login2 = try await phone.sshWithKey("alice", port: port2, command: "show version", strict: true)
         #expect(login2.code == 0, "\(login2)")
         #expect(login2.output.contains("Deskphone "), "\(login2.output)")
+        await Self.stop(daemon)
     }
 }
