@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssh", from: "0.15.1"),
     ],
     targets: [
         // Debug categories (GUIDE.md §4.3) as swift-log loggers, switchable at run time.
@@ -111,6 +112,21 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // The CLI over SSH (issue 17): swift-nio-ssh's server carrying the same CLISession as
+        // telnet, OpenSSH authorized_keys, the host key. Apart from Console so that nothing of
+        // it (nor NIOSSH) is touched unless the daemon enables it.
+        .target(
+            name: "SSHConsole",
+            dependencies: [
+                "Console", "Diagnostics",
+                .product(name: "NIOSSH", package: "swift-nio-ssh"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Firmware images (manifest, payload, Ed25519 signature), the A/B slots in flash,
         // syncinfo.xml (GUIDE.md §7; issue 15).
         .target(
@@ -149,6 +165,7 @@ let package = Package(
             name: "deskphoned",
             dependencies: [
                 "Provisioning", "Diagnostics", "Console", "Commands", "Phone", "DaemonOptions", "Scheduling", "Media", "Firmware", "SIPStack",
+                "SSHConsole",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -232,6 +249,16 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "SSHConsoleTests",
+            dependencies: [
+                "SSHConsole", "Console", "TestKit",
+                .product(name: "NIOSSH", package: "swift-nio-ssh"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),

@@ -6,7 +6,7 @@ public enum PhoneCommands {
     public static var all: [CommandSpec] {
         BuiltinCommands.all
             + DebugCommands.all
-            + ShowCommands.all + ImageCommands.all
+            + ShowCommands.all + SessionCommands.all + ImageCommands.all
             + NetworkToolCommands.all
             + TimeCommands.all
             + RegisterCommands.all

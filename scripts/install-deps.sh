@@ -8,8 +8,9 @@ build_pkgs=(pkg-config libedit-dev libc-ares-dev libasound2-dev libspeexdsp-dev 
 # Peers and tools the tests start on loopback (see Tests/Peers/); sox checks G.711 and the
 # WAV files (Tests/MediaTests), tshark's dissectors the RTP/RTCP/RFC 4733 packets (Tests/RTPTests); baresip is the far-end phone and tcpdump
 # captures RTP timing (calls); mediastream (libmediastreamer-tools) is the far G.729 endpoint,
-# its own RTP and packetization around bcg729 too (Tests/MediaTests/G729InteropTests.swift).
-test_pkgs=(tftpd-hpa iproute2 telnet expect dnsmasq chrony man-db kamailio sip-tester sox tshark baresip-core tcpdump libmediastreamer-tools)
+# its own RTP and packetization around bcg729 too (Tests/MediaTests/G729InteropTests.swift);
+# openssh-client (ssh, ssh-keygen, ssh-keyscan) logs in to the SSH CLI (Tests/CLIAcceptanceTests/SSHAcceptanceTests.swift).
+test_pkgs=(tftpd-hpa iproute2 telnet expect openssh-client dnsmasq chrony man-db kamailio sip-tester sox tshark baresip-core tcpdump libmediastreamer-tools)
 # Building the .deb (make deb) and its install test in a Debian 12 root (make deb-test):
 # dpkg-deb, lintian, objdump/strip, man (renders the generated pages), debootstrap, and
 # systemd-analyze for checking the unit file.

@@ -52,6 +52,10 @@ public struct DaemonArguments: ParsableArguments {
                                valueName: "addr:port"))
     public var telnet: ListenAddress?
 
+    @Option(help: ArgumentHelp("SSH CLI listen address, or 'off' (by default). The same CLI, levels (telnet_level) and password (phone_password) as telnet; keys in OpenSSH authorized_keys format from FLASH/\(DaemonSettings.sshFolder)/authorized_keys and \(DaemonSettings.systemAuthorizedKeys) also log in. The Ed25519 host key is made at the first start with SSH on and kept in FLASH/\(DaemonSettings.sshFolder)/.",
+                               valueName: "addr:port|off"))
+    public var ssh: ListenOrOff?
+
     @Option(name: .customLong("telnet-idle-timeout"),
             help: ArgumentHelp("Seconds without input after which a logged-in telnet session is closed (\(DaemonSettings.defaultTelnetIdleTimeout) by default). A connection that has not logged in is closed after \(DaemonSettings.loginTimeoutSeconds) s.",
                                valueName: "seconds"))
@@ -122,7 +126,8 @@ public struct DaemonArguments: ParsableArguments {
         let speed = try consoleSpeed ?? fromFile("console-speed") ?? ConsoleSpeed(argument: String(DaemonSettings.defaultConsoleSpeed))
         let idle = try telnetIdleTimeout ?? fromFile("telnet-idle-timeout") ?? Seconds(DaemonSettings.defaultTelnetIdleTimeout)
         let mac: MACAddress? = try self.mac ?? fromFile("mac")
-        let s = DaemonSettings(
+        let sshListen: ListenOrOff = try ssh ?? fromFile("ssh") ?? .off
+        var s = DaemonSettings(
             flash: flash ?? file["flash"]?.value ?? DaemonSettings.defaultFlash,
             tftp: tftp ?? file["tftp"]?.value, provision: provision ?? file["provision"]?.value,
             mac: mac.map { "\($0)" }, model: try model ?? fromFile("model") ?? .cp7960,
@@ -135,6 +140,7 @@ public struct DaemonArguments: ParsableArguments {
             imageKeys: imageKeys ?? file["image-keys"]?.value ?? DaemonSettings.defaultImageKeys,
             upgradeHealthTimeout: (try upgradeHealthTimeout ?? fromFile("upgrade-health-timeout"))?.value ?? DaemonSettings.defaultUpgradeHealthTimeout,
             checkSyncDelay: (try checkSyncDelay ?? fromFile("check-sync-delay"))?.value ?? DaemonSettings.defaultCheckSyncDelay)
+        if case .listen(let address) = sshListen { s.ssh = (address.host, address.port) }
         if s.tftp != nil && s.provision != nil {
             throw ValidationError("--tftp and --provision exclude each other")
         }

@@ -16,6 +16,8 @@ public struct DaemonSettings: Sendable {
     public var logLevel: Logger.Level
     /// Telnet listen address; the port is closed anyway while `telnet_level` is 0.
     public var telnet: (host: String, port: Int)
+    /// `--ssh`: the SSH CLI's listen address; nil (the default): no SSH server, no host key.
+    public var ssh: (host: String, port: Int)? = nil
     public var console: ConsoleChoice
     public var consoleSpeed: Int
     /// The local address the SIP transport binds (the port is `voip_control_port`).
@@ -75,7 +77,7 @@ public struct DaemonSettings: Sendable {
     }
 
     /// The keys a daemon config file may set: the long option names.
-    public static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "console", "console-speed",
+    public static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "ssh", "console", "console-speed",
                                   "sip-address", "telnet-idle-timeout", "audio", "echo-canceller",
                                   "image-keys", "upgrade-health-timeout", "check-sync-delay"]
     /// Installed by the .deb as conffiles (Packaging/image-keys).
@@ -88,6 +90,10 @@ public struct DaemonSettings: Sendable {
     public static let defaultSIPAddress = "0.0.0.0"
     public static let defaultAudio = "null"
     public static let defaultFlash = "flash"
+    /// The flash folder of the SSH host key and authorized keys.
+    public static let sshFolder = "ssh"
+    /// Keys that may log in over SSH besides the flash's (installed systems).
+    public static let systemAuthorizedKeys = "/etc/deskphone/authorized_keys"
     /// Development default; the installed daemon config sets port 23.
     public static let defaultTelnet = "127.0.0.1:2323"
     /// GUIDE.md §4.1: 9600 8-N-1 (unverified).

@@ -37,6 +37,18 @@ public struct ListenAddress: DaemonOptionValue, Sendable, Equatable {
     public static var expected: String { "ADDR:PORT, e.g. 127.0.0.1:2323" }
 }
 
+/// `off`, or `ADDR:PORT` / `[v6]:PORT` / `PORT` (the SSH listener, off by default).
+public enum ListenOrOff: DaemonOptionValue, Sendable, Equatable {
+    case off
+    case listen(ListenAddress)
+    public init?(argument: String) {
+        if argument == "off" { self = .off; return }
+        guard let address = ListenAddress(argument: argument) else { return nil }
+        self = .listen(address)
+    }
+    public static var expected: String { "off, or ADDR:PORT, e.g. 127.0.0.1:2222" }
+}
+
 /// A serial console speed the port supports.
 public struct ConsoleSpeed: DaemonOptionValue, Sendable, Equatable {
     public let baud: Int

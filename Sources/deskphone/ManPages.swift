@@ -107,6 +107,19 @@ enum ManPages {
             Logins, wrong passwords, refused and closed connections are logged with the source address. \
             A logged-in session without input for --telnet-idle-timeout seconds is closed.
             """)
+        page.paragraph("""
+            With --ssh the same CLI is also served over SSH (off by default; beyond the reference phone). \
+            The phone has no user names: any user name logs in with phone_password (refused while it is \
+            empty) or with a key listed in FLASH/\(DaemonSettings.sshFolder)/authorized_keys or \
+            \(DaemonSettings.systemAuthorizedKeys) (OpenSSH authorized_keys format; ssh-ed25519 and \
+            ecdsa-sha2-nistp256/384/521 keys; a line with options is ignored, and each bad line is logged \
+            with its place). The session then starts at the prompt, with the commands telnet_level grants \
+            (none while it is 0: logins are refused); ssh PHONE COMMAND runs one command line and exits \
+            with status 1 when it printed an error. Wrong passwords share telnet's pauses, counted by source \
+            address, and telnet's limits on sessions, waiting logins and idle time apply. The Ed25519 host \
+            key is made at the first start with --ssh in FLASH/\(DaemonSettings.sshFolder)/host_ed25519_key \
+            (its .pub beside it) and kept: the fingerprint is logged at every start.
+            """)
         page.subsection("Commands")
         for spec in PhoneCommands.all {
             commandItem(&page, spec)
@@ -125,6 +138,9 @@ enum ManPages {
         page.item(Roff.bold(DaemonArguments.defaultConfigFile), ["The daemon config file (a conffile of the package)."])
         page.item(Roff.bold("/var/lib/deskphone/"), [
             "The installed flash folder: network.cnf (network settings), local.cnf (parameters set on the phone) and config/ (the last good copy of each provisioning file).",
+        ])
+        page.item(Roff.bold(DaemonSettings.systemAuthorizedKeys), [
+            "Public keys that may log in over SSH (--ssh), besides FLASH/\(DaemonSettings.sshFolder)/authorized_keys.",
         ])
         page.item(Roff.bold("/usr/lib/systemd/system/deskphoned.service"), [
             "The systemd unit: runs deskphoned as the user deskphone with CAP_NET_BIND_SERVICE (telnet port 23) and CAP_NET_RAW (ping, traceroute) as its only capabilities.",

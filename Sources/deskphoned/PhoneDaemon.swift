@@ -59,7 +59,7 @@ final class PhoneDaemon: Service, Sendable {
         let cli = CLISettings()
         let telnet = TelnetListener(group: group, host: settings.telnet.host, port: settings.telnet.port,
                                     idleTimeout: .seconds(Int64(settings.telnetIdleTimeout)),
-                                    factory: cli.factory(commands: PhoneCommands.tree, phone: phone, console: false))
+                                    factory: cli.factory(commands: PhoneCommands.tree, phone: phone, access: .telnet))
         await phone.onBoot { report in
             cli.update(from: report.configuration)
             await telnet.apply(level: ConsoleSettings(report.configuration).telnetLevel)
@@ -80,10 +80,14 @@ final class PhoneDaemon: Service, Sendable {
             PhoneLoop.trimHeap()
         }
 
-        let console = try startConsole(cli.factory(commands: PhoneCommands.tree, phone: phone, console: true))
+        // The SSH CLI only when --ssh asks for it: otherwise none of its code runs, no key is made.
+        let ssh = settings.ssh == nil ? nil : await PhoneSSH.start(settings: settings, flash: flash, group: group, cli: cli,
+                                                                   phone: phone)
+        let console = try startConsole(cli.factory(commands: PhoneCommands.tree, phone: phone, access: .console))
         try? await gracefulShutdown()
         log.info("deskphoned stopping")
         console?.stop()
+        await ssh?.stop()
         await telnet.apply(level: 0)
         await phone.stop()
     }
@@ -160,23 +164,49 @@ final class PhoneDaemon: Service, Sendable {
 final class CLISettings: Sendable {
     /// The table's built-in defaults until the first boot has applied the configuration.
     private let values = NIOLockedValueBox(ConsoleSettings(Configuration()))
-    /// Wrong passwords by address, shared by every session (the back-off spans connections).
-    private let throttle = LoginThrottle()
+    /// Wrong passwords by address, shared by every session (the back-off spans connections,
+    /// and telnet and SSH).
+    let throttle = LoginThrottle()
+    /// The sessions logged in, on every transport (`show sessions`).
+    let sessions = SessionList()
+
+    /// Where a CLI session comes from.
+    enum Access: String { case console, telnet, ssh }
+
+    /// The privilege a session gets, decided here only: the console all commands; telnet and
+    /// SSH what `telnet_level` grants (GUIDE.md §4.1: 1 non-privileged, 2 all), nil while it
+    /// is 0 (telnet's port is closed then and SSH refuses logins).
+    static func privilege(_ access: Access, telnetLevel: Int) -> Privilege? {
+        switch access {
+        case .console: return .privileged
+        case .telnet, .ssh: return telnetLevel >= 2 ? .privileged : telnetLevel == 1 ? .user : nil
+        }
+    }
+
+    /// The settings in force.
+    var current: ConsoleSettings { values.withLockedValue { $0 } }
 
     func update(from c: Configuration) {
         let settings = ConsoleSettings(c)
         values.withLockedValue { $0 = settings }
     }
 
-    /// Sessions for telnet get the privilege `telnet_level` grants; the console gets all.
-    func factory(commands: CommandTree, phone: any PhoneContext, console: Bool) -> TerminalSessionFactory {
+    /// Sessions get the privilege `privilege(_:telnetLevel:)` grants; an SSH session has
+    /// logged in already (SSH's login), the others are asked for the password.
+    func factory(commands: CommandTree, phone: any PhoneContext, access: Access) -> TerminalSessionFactory {
         { [self] peer in
             let v = values.withLockedValue { $0 }
-            let level: Privilege = console || v.telnetLevel >= 2 ? .privileged : .user
+            // (telnet is closed while the level is 0, and SSH refuses logins: .user is never used)
+            let level = Self.privilege(access, telnetLevel: v.telnetLevel) ?? .user
+            var password: (@Sendable () -> String)? = nil
+            if access != .ssh { password = { [self] in values.withLockedValue { $0.password } } }
             return CLISession(configuration: SessionConfiguration(
                 prompt: { [self] in values.withLockedValue { $0.prompt } + "> " },
-                password: { [self] in values.withLockedValue { $0.password } },
-                privilege: level, commands: commands, context: phone, throttle: throttle), peer: peer)
+                password: password,
+                privilege: level, commands: commands,
+                // (the guide's two blank lines lead to `Password :`; an SSH session starts at the prompt)
+                greeting: access == .ssh ? "" : "\n\n", context: phone, throttle: throttle,
+                sessions: sessions, transport: access.rawValue), peer: peer)
         }
     }
 }

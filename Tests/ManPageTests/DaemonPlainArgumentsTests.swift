@@ -16,7 +16,7 @@ import Testing
     @Test(arguments: [
         ["--config", "/dev/null"],
         ["--provision", "dir", "--flash", "f", "--mac", "00:11:AA:BB:CC:42", "--telnet", "127.0.0.1:0",
-         "--console", "none", "--sip-address", "127.0.0.1", "--config", "/dev/null"],
+         "--console", "none", "--sip-address", "127.0.0.1", "--ssh", "127.0.0.1:2222", "--config", "/dev/null"],
         ["--config=/dev/null", "--tftp=10.0.0.1:69", "--model", "7940", "--log-level", "debug", "--telnet-idle-timeout", "30",
          "--console-speed", "115200", "--audio", "null", "--echo-canceller", "off"],
     ])
@@ -28,7 +28,7 @@ import Testing
 
     @Test(arguments: [
         ["--help"], ["-h"], ["--version"], ["help"], ["--flash"], ["--flash", "a", "--flash", "b"], ["--mac", "zz"],
-        ["dir"], ["--unknown", "x"], ["--flash", "-x"], ["--model", "7970"], ["--echo-canceller=maybe"],
+        ["dir"], ["--unknown", "x"], ["--flash", "-x"], ["--model", "7970"], ["--echo-canceller=maybe"], ["--ssh", "nowhere"],
     ])
     func leavesTheRestToArgumentParser(_ line: [String]) {
         #expect(DaemonArguments.parsePlain(line) == nil)

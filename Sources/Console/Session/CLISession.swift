@@ -24,13 +24,16 @@ public struct SessionConfiguration: Sendable {
     public var throttle: LoginThrottle?
     /// Where logins, wrong passwords and closed sessions are logged, with the peer's address.
     public var logger: Logger
+    /// Where the session is listed while logged in (`show sessions`), and under which transport.
+    public var sessions: SessionList?
+    public var transport: String
 
     public init(prompt: @escaping @Sendable () -> String, password: (@Sendable () -> String)?, privilege: Privilege,
                 commands: CommandTree, login: LoginPolicy = LoginPolicy(), registry: DebugRegistry = .shared,
                 greeting: String = "\n\n",
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
                 context: (any Sendable)? = nil, throttle: LoginThrottle? = nil,
-                logger: Logger = Logger.category(.plat)) {
+                logger: Logger = Logger.category(.plat), sessions: SessionList? = nil, transport: String = "telnet") {
         self.prompt = prompt
         self.password = password
         self.privilege = privilege
@@ -42,6 +45,8 @@ public struct SessionConfiguration: Sendable {
         self.context = context
         self.throttle = throttle
         self.logger = logger
+        self.sessions = sessions
+        self.transport = transport
     }
 }
 
@@ -60,6 +65,8 @@ public actor CLISession: TerminalSession {
     /// A question a command asked (`erase protflash`): the next line answers it.
     private var pending: (question: String, action: @Sendable (Bool) async throws -> Void)?
     private var debugID: DebugRegistry.SubscriberID?
+    /// The id in `configuration.sessions` while logged in.
+    private var listedID: Int?
     /// Terminal monitoring (`tty mon`): whether debug output reaches this session.
     private let monitor = Flag()
 
@@ -81,6 +88,15 @@ public actor CLISession: TerminalSession {
     public func start(output: any TerminalOutput) async {
         self.output = output
         output.write(configuration.greeting)
+        if state == .ready { list() }
+    }
+
+    /// This session's entry in `configuration.sessions`, if it is listed.
+    public var listing: Int? { listedID }
+
+    private func list() {
+        guard listedID == nil, let sessions = configuration.sessions else { return }
+        listedID = sessions.add(transport: configuration.transport, peer: peer, privilege: configuration.privilege)
     }
 
     public func editingContext() async -> EditingContext {
@@ -125,6 +141,7 @@ public actor CLISession: TerminalSession {
         running?.cancel()
         state = .finished
         if let id = debugID { configuration.registry.unsubscribe(id); debugID = nil }
+        if let id = listedID { configuration.sessions?.remove(id); listedID = nil }
     }
 
     // MARK: login
@@ -134,6 +151,7 @@ public actor CLISession: TerminalSession {
         let address = LoginThrottle.address(ofPeer: peer)
         if Self.constantTimeEqual(typed, expected) {
             state = .ready
+            list()
             configuration.throttle?.recordSuccess(from: address)
             configuration.logger.info("login: \(peer) logged in")
             return
@@ -153,7 +171,8 @@ public actor CLISession: TerminalSession {
         if state != .finished { state = .login(failures: n) }
     }
 
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    /// Compares passwords in time that depends on their lengths only (the SSH login uses it too).
+    public static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
         var diff = UInt8(x.count == y.count ? 0 : 1)
         for i in 0..<max(x.count, y.count) {

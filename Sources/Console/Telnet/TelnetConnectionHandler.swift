@@ -51,6 +51,17 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     private let limits: Limits
     private let logger: Logger
     private let peer: String
+    /// Telnet (RFC 854 commands, option negotiation, IAC doubled), or a channel of plain
+    /// terminal bytes whose transport did the rest (an SSH session channel: `ByteTerminal`).
+    private let mode: Mode
+    /// What log lines start with: `telnet` or `ssh`.
+    private let name: String
+
+    enum Mode {
+        case telnet
+        /// Plain bytes; `echo`: the server echoes (the client asked for a pty).
+        case plain(echo: Bool, columns: Int?)
+    }
     /// Called on the event loop once the channel is active (the server starts the session's task).
     private let onActive: ((NIOLoopBound<TelnetConnectionHandler>, Channel) -> Void)?
     /// Ctrl-C while a command runs, or the connection closing under a running command.
@@ -71,9 +82,11 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     private(set) var isClosed = false
     private var finishing = false
 
-    init(peer: String, limits: Limits, logger: Logger,
+    init(peer: String, limits: Limits, logger: Logger, mode: Mode = .telnet, name: String = "telnet",
          onActive: ((NIOLoopBound<TelnetConnectionHandler>, Channel) -> Void)? = nil) {
         self.peer = peer
+        self.mode = mode
+        self.name = name
         self.limits = limits
         self.logger = logger
         self.onActive = onActive
@@ -95,8 +108,15 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     private func becameActive(context: ChannelHandlerContext) {
         guard !activated else { return }
         activated = true
-        logger.debug("telnet: connection from \(peer)")
-        sendCommands(negotiation.start())
+        logger.debug("\(name): connection from \(peer)")
+        switch mode {
+        case .telnet:
+            sendCommands(negotiation.start())
+        case .plain(let echo, let columns):
+            editor.remoteEcho = echo
+            echoFlag.set(echo)
+            editor.columns = columns
+        }
         resetIdleTimer()
         armLoginTimer(context: context)
         onActive?(NIOLoopBound(self, eventLoop: context.eventLoop), context.channel)
@@ -105,6 +125,7 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         resetIdleTimer()
+        guard case .telnet = mode else { return input(Array(buffer.readableBytesView)) }
         for event in parser.parse(buffer.readableBytesView) {
             switch event {
             case .data(let bytes):
@@ -151,6 +172,17 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         }
     }
 
+    /// The terminal's new width (an SSH window-change), for a `.plain` connection.
+    struct Resize: Sendable { var columns: Int }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let resize = event as? Resize {
+            editor.columns = resize.columns > 0 ? resize.columns : nil
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         connectionClosed()
         context.fireChannelInactive()
@@ -162,14 +194,14 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug("telnet: \(peer): \(error)")
+        logger.debug("\(name): \(peer): \(error)")
         context.close(promise: nil)
     }
 
     private func connectionClosed() {
         guard !isClosed else { return }
         isClosed = true
-        logger.info("telnet: connection from \(peer) closed")
+        logger.info("\(name): connection from \(peer) closed")
         idleTimer?.cancel()
         idleTimer = nil
         loginTimer?.cancel()
@@ -255,6 +287,7 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
 
     /// Writes bytes for the terminal (IAC doubled here) and flushes.
     private func send(_ bytes: [UInt8]) {
+        guard case .telnet = mode else { return sendCommands(bytes) }
         sendCommands(TelnetEncoder.escape(bytes))
     }
 
@@ -263,7 +296,7 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         guard !escaped.isEmpty, !isClosed, let context else { return }
         bufferedOutput += escaped.count
         if bufferedOutput > limits.maximumBufferedOutput {
-            logger.debug("telnet: \(peer) does not read its output; dropping the connection")
+            logger.debug("\(name): \(peer) does not read its output; dropping the connection")
             connectionClosed()
             context.close(promise: nil)
             return
@@ -288,7 +321,7 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         loginTimer = context.eventLoop.scheduleTask(in: timeout) {
             let handler = bound.value
             guard !handler.loginDone, !handler.isClosed, !handler.finishing else { return }
-            handler.logger.notice("telnet: \(handler.peer) did not log in within \(Self.describe(timeout)), closing")
+            handler.logger.notice("\(handler.name): \(handler.peer) did not log in within \(Self.describe(timeout)), closing")
             handler.editor.cancel()
             handler.write("\r\nLogin time-out (\(Self.describe(timeout))): closing the connection.\n")
             handler.finish(promise: nil)
@@ -307,7 +340,7 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
 
     private func idleTimedOut(after timeout: TimeAmount) {
         guard !isClosed, !finishing else { return }
-        logger.debug("telnet: \(peer) idle, closing")
+        logger.debug("\(name): \(peer) idle, closing")
         editor.cancel()
         write("\r\nIdle time-out (\(Self.describe(timeout)) without input): closing the connection.\n")
         finish(promise: nil)

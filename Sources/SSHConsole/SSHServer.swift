@@ -1,0 +1,197 @@
+import Console
+import Diagnostics
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSH
+import NIOConcurrencyHelpers
+
+/// The admin CLI over SSH (issue 17; beyond the reference phone, which has telnet only): the
+/// same `TerminalSession`s as telnet, one per `session` channel, at most `maxSessions` at a
+/// time. Connections that have not logged in are limited apart (at most `maxPendingLogins`,
+/// the oldest closed to make room, each for at most `loginTimeout`), as telnet's are. No port
+/// forwarding, no sftp: only `shell` and `exec` channels.
+public final class SSHServer: Sendable {
+    public struct Configuration: Sendable {
+        public var host: String
+        /// Tests bind 0 and read the bound address from `start`.
+        public var port: Int
+        public var hostKey: HostKey
+        public var login: SSHLogin
+        public var maxSessions: Int
+        public var maxPendingLogins: Int
+        public var loginTimeout: TimeAmount
+        public var idleTimeout: TimeAmount
+        public var logger: Logger
+
+        public init(host: String, port: Int, hostKey: HostKey, login: SSHLogin,
+                    maxSessions: Int = TelnetServer.Configuration.defaultMaxSessions,
+                    maxPendingLogins: Int = TelnetServer.Configuration.defaultMaxPendingLogins,
+                    loginTimeout: TimeAmount = TelnetServer.Configuration.defaultLoginTimeout,
+                    idleTimeout: TimeAmount = TelnetServer.Configuration.defaultIdleTimeout,
+                    logger: Logger = Logger.category(.plat)) {
+            self.host = host
+            self.port = port
+            self.hostKey = hostKey
+            self.login = login
+            self.maxSessions = maxSessions
+            self.maxPendingLogins = maxPendingLogins
+            self.loginTimeout = loginTimeout
+            self.idleTimeout = idleTimeout
+            self.logger = logger
+        }
+    }
+
+    private struct State {
+        var serverChannel: (any Channel)?
+        /// Connections not yet authenticated, oldest first.
+        var pending: [Int] = []
+        var connections: [Int: (channel: any Channel, peer: String)] = [:]
+        /// Session channels admitted (shell or exec), by id.
+        var sessions: Set<Int> = []
+        var nextID = 0
+        var stopped = false
+    }
+
+    private let group: any EventLoopGroup
+    private let configuration: Configuration
+    private let factory: TerminalSessionFactory
+    private let state = NIOLockedValueBox(State())
+
+    /// `factory` makes the session of each shell or exec channel: the login is over by then
+    /// (SSH's), so its sessions start logged in.
+    public init(group: any EventLoopGroup, configuration: Configuration, factory: @escaping TerminalSessionFactory) {
+        self.group = group
+        self.configuration = configuration
+        self.factory = factory
+    }
+
+    /// Binds and starts accepting; returns the bound address.
+    public func start() async throws -> SocketAddress {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 32)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture { try self.accept(channel) }
+            }
+        let channel = try await ((try? SocketAddress(ipAddress: configuration.host, port: configuration.port))
+            .map { bootstrap.bind(to: $0) } ?? bootstrap.bind(host: configuration.host, port: configuration.port)).get()
+        state.withLockedValue { $0.serverChannel = channel }
+        guard let address = channel.localAddress else { throw ChannelError.unknownLocalAddress }
+        return address
+    }
+
+    /// Stops listening and closes every connection.
+    public func stop() async {
+        let (server, connections) = state.withLockedValue { state in
+            state.stopped = true
+            return (state.serverChannel, state.connections.values.map(\.channel))
+        }
+        try? await server?.close()
+        for connection in connections { try? await connection.close() }
+    }
+
+    /// How many session channels run and how many connections wait to log in.
+    public var counts: (sessions: Int, pendingLogins: Int) {
+        state.withLockedValue { ($0.sessions.count, $0.pending.count) }
+    }
+
+    /// Called on the new connection's event loop.
+    private func accept(_ channel: any Channel) throws {
+        let peer = Self.describe(channel.remoteAddress)
+        let admitted: (id: Int, evicting: (channel: any Channel, peer: String)?)? = state.withLockedValue { state in
+            guard !state.stopped else { return nil }
+            var evicted: (channel: any Channel, peer: String)?
+            if state.pending.count >= max(1, configuration.maxPendingLogins), !state.pending.isEmpty {
+                evicted = state.connections[state.pending.removeFirst()]
+            }
+            state.nextID += 1
+            state.pending.append(state.nextID)
+            state.connections[state.nextID] = (channel, peer)
+            return (state.nextID, evicted)
+        }
+        guard let (id, evicting) = admitted else { return channel.close(promise: nil) }
+        let logger = configuration.logger
+        logger.debug("ssh: connection from \(peer)")
+        if let evicting {
+            logger.notice("ssh: closing \(evicting.peer): \(configuration.maxPendingLogins) connections wait to log in, \(peer) is newer")
+            evicting.channel.close(promise: nil)
+        }
+        channel.closeFuture.whenComplete { [self] _ in
+            state.withLockedValue { state in
+                state.pending.removeAll { $0 == id }
+                state.connections[id] = nil
+            }
+            logger.info("ssh: connection from \(peer) closed")
+        }
+        // Not logged in within the time: closed (a session channel needs a login first).
+        let timeout = configuration.loginTimeout
+        let loginTimer = channel.eventLoop.scheduleTask(in: timeout) { [self] in
+            guard state.withLockedValue({ $0.pending.contains(id) }) else { return }
+            logger.notice("ssh: \(peer) did not log in within \(timeout.nanoseconds / 1_000_000_000) s, closing")
+            channel.close(promise: nil)
+        }
+        let authenticator = SSHAuthenticator(
+            login: configuration.login, peer: peer, logger: logger, eventLoop: channel.eventLoop,
+            onSuccess: { [self] in
+                loginTimer.cancel()
+                state.withLockedValue { $0.pending.removeAll { $0 == id } }
+            },
+            onLockOut: {
+                // After the failure has gone out.
+                channel.eventLoop.scheduleTask(in: .milliseconds(100)) { channel.close(promise: nil) }
+            })
+        let factory = self.factory, idleTimeout = configuration.idleTimeout
+        let server = SSHServerConfiguration(hostKeys: [configuration.hostKey.sshKey], userAuthDelegate: authenticator)
+        let handler = NIOSSHHandler(role: .server(server), allocator: channel.allocator) { [self] child, type in
+            child.eventLoop.makeCompletedFuture {
+                guard case .session = type else {
+                    logger.notice("ssh: \(peer): \(type) channel refused (only shell and exec sessions)")
+                    throw ChannelError.operationUnsupported
+                }
+                let sessionID = state.withLockedValue { state -> Int in state.nextID += 1; return state.nextID }
+                child.closeFuture.whenComplete { [self] _ in _ = state.withLockedValue { $0.sessions.remove(sessionID) } }
+                try child.pipeline.syncOperations.addHandler(SSHSessionHandler(
+                    SSHSessionHandler.Environment(factory: factory, peer: peer, idleTimeout: idleTimeout, logger: logger,
+                                                  onLogin: { [self] in admit(sessionID, peer: peer) })))
+            }
+        }
+        try channel.pipeline.syncOperations.addHandlers([handler, ConnectionErrorHandler(peer: peer, logger: logger)])
+    }
+
+    /// A session channel wants to start: it counts if there is room.
+    private func admit(_ id: Int, peer: String) -> Bool {
+        let admitted = state.withLockedValue { state -> Bool in
+            guard state.sessions.count < configuration.maxSessions else { return false }
+            state.sessions.insert(id)
+            return true
+        }
+        if !admitted { configuration.logger.notice("ssh: refused a session of \(peer): too many sessions") }
+        return admitted
+    }
+
+    /// "ip:port" of a peer.
+    static func describe(_ address: SocketAddress?) -> String {
+        guard let address else { return "unknown" }
+        if let ip = address.ipAddress, let port = address.port { return "\(ip):\(port)" }
+        return "\(address)"
+    }
+}
+
+/// A protocol error (a bad packet, a failed key exchange, a refused channel) ends the connection.
+private final class ConnectionErrorHandler: ChannelInboundHandler {
+    typealias InboundIn = Any
+    let peer: String
+    let logger: Logger
+
+    init(peer: String, logger: Logger) {
+        self.peer = peer
+        self.logger = logger
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("ssh: \(peer): \(error)")
+        context.close(promise: nil)
+    }
+}
