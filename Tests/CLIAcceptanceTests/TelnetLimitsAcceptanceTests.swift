@@ -345,7 +345,7 @@ import Glibc
     static func listeningSockets() -> [(port: Int, inode: String)] {
         var out: [(Int, String)] = []
         for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+            let text = Sockets.procFile(file) ?? ""   // whole: String(contentsOfFile:) stops after 4 KB of procfs
             for line in text.split(separator: "\n").dropFirst() {
                 let f = line.split(separator: " ")
                 // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode

@@ -126,9 +126,13 @@ let quick = PingOptions(count: 3, size: 56, timeout: .seconds(2), interval: .mil
         while seen.withLockedValue({ $0 }) == 0, ContinuousClock.now - start < .seconds(10) {
             try await Task.sleep(for: .milliseconds(10))
         }
+        let firstSeen = ContinuousClock.now
         task.cancel()
         let replies = try await task.value
-        #expect(replies == 1)
+        // One reply, or on a loaded machine one more per second this loop took to notice the
+        // first (a probe a second); never the 100 a run to the end would give.
+        let late = Int(((firstSeen - start) / .seconds(1)).rounded(.up))
+        #expect(replies >= 1 && replies <= 1 + late, "\(replies) replies, first noticed after \(firstSeen - start)")
         // far below the 99 s a run to the end would take (a bound, not a timing target)
         #expect(ContinuousClock.now - start < .seconds(20))
     }

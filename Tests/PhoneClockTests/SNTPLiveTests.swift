@@ -189,7 +189,15 @@ func eventually(_ timeout: Duration, _ condition: () async -> Bool) async -> Boo
         #expect(service.status().rateMultiplier == 2)
         // DENY: the server is not asked again.
         server.send(try Self.kiss("DENY", answering: second.bytes), to: second.port)
-        #expect(await eventually(.seconds(2)) { service.status().counters.kissOfDeath == 2 })
+        // On a loaded machine the answer can come after the service gave the request up and sent
+        // the next (a reply to the old one is rightly ignored): answer whichever is outstanding.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while service.status().counters.kissOfDeath < 2, ContinuousClock.now < deadline {
+            if let again = await server.receiveFrom(timeout: .milliseconds(100)) {
+                server.send(try Self.kiss("DENY", answering: again.bytes), to: again.port)
+            }
+        }
+        #expect(service.status().counters.kissOfDeath == 2)
         #expect(await server.receiveFrom(timeout: .milliseconds(1500)) == nil)
         let status = service.status()
         #expect(status.phase == .idle("DENY from \(endpoint)"))

@@ -88,8 +88,23 @@ public enum Sockets {
     }
 
     /// A connected socket to 127.0.0.1:`port`, or the errno of the failure.
-    public static func connect(port: Int) -> Result<Int32, TestFailure> {
+    /// A TCP connection to 127.0.0.1:`port`, from `source` (another 127/8 address) when given:
+    /// the phone's login back-off counts by address, so hostile traffic from one address does
+    /// not slow a legitimate client on another.
+    public static func connect(port: Int, from source: String? = nil) -> Result<Int32, TestFailure> {
         let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if let source {
+            var local = loopback(port: 0)
+            local.sin_addr.s_addr = inet_addr(source)
+            let rc = withUnsafePointer(to: &local) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if rc != 0 {
+                let e = errno
+                close(s)
+                return .failure(TestFailure("bind \(source): " + String(cString: strerror(e))))
+            }
+        }
         var addr = loopback(port: port)
         let rc = withUnsafePointer(to: &addr) { p in
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -147,7 +162,7 @@ extension Sockets {
     /// file whose size says 0, and procfs hands /proc/net/udp over about 4 KB at a time: with
     /// more than ~30 UDP sockets on the machine (a loaded CI host) the peer's was not in it, and
     /// every "did it bind?" wait ran into its 20 s deadline.
-    static func procFile(_ path: String) -> String? {
+    public static func procFile(_ path: String) -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
