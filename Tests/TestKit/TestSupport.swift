@@ -16,10 +16,13 @@ public enum TestSupport {
     public static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    /// A new empty folder under the system temp folder.
+    /// A new empty folder under the system temp folder, removed when the test process exits
+    /// (a full run made about 5 GB of them: firmware slots hold copies of the daemon, the
+    /// SIGKILL tests' recordings). `DESKPHONE_KEEP_TEMP=1` keeps them for a post-mortem.
     public static func temporaryDirectory(_ label: String = "deskphone") throws -> String {
         let path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        TemporaryDirectories.shared.add(path)
         return path
     }
 
@@ -64,4 +67,30 @@ public func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condit
         try await Task.sleep(for: .milliseconds(100))
     }
     throw TestFailure("timed out waiting until \(what)")
+}
+
+/// The folders `TestSupport.temporaryDirectory` made, removed at exit.
+final class TemporaryDirectories: @unchecked Sendable {
+    static let shared = TemporaryDirectories()
+    private let lock = NSLock()
+    private var paths: [String] = []
+    private var registered = false
+
+    func add(_ path: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        paths.append(path)
+        if !registered, ProcessInfo.processInfo.environment["DESKPHONE_KEEP_TEMP"] != "1" {
+            registered = true
+            atexit { TemporaryDirectories.shared.removeAll() }
+        }
+    }
+
+    func removeAll() {
+        lock.lock()
+        let all = paths
+        paths.removeAll()
+        lock.unlock()
+        for p in all { try? FileManager.default.removeItem(atPath: p) }
+    }
 }
