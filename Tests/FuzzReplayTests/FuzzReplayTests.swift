@@ -8,9 +8,9 @@ import Testing
 @Suite struct FuzzReplayTests {
     static let seeds: [(harness: String, folders: [String])] = [
         ("fuzz-sip", [SharedFiles.tortureDirectory, SharedFiles.corpusDirectory]),
-        ("fuzz-sdp", [TestSupport.repositoryRoot.path + "/Fuzz/seeds/sdp"]),
-        ("fuzz-rtp", [TestSupport.repositoryRoot.path + "/Fuzz/seeds/rtp"]),
-    ]
+    ] + ["sdp", "rtp", "cnf", "dialplan", "telnet", "tftp", "xml", "syncinfo", "image"].map {
+        ("fuzz-" + $0, [TestSupport.repositoryRoot.path + "/Fuzz/seeds/" + $0])
+    }
 
     @Test(arguments: seeds.map(\.harness)) func everySeedIsTakenWithoutACrash(_ harness: String) async throws {
         let folders = try #require(Self.seeds.first { $0.harness == harness }).folders
