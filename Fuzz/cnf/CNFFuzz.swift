@@ -36,7 +36,6 @@ public func fuzzCNF(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         _ = SIPSettings(configuration)
         _ = CallSettings(configuration)
         _ = ConsoleSettings(configuration)
-        for (name, setting) in configuration.all { _ = Configuration.displayed(name, setting.value) }
     }
     // As the flash layer (local.cnf), where phone-only parameters may be set too.
     var flash = Configuration()
