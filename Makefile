@@ -74,21 +74,27 @@ bench: test-deps
 	scripts/bench-g729.py $$($(BENCH_BUILD) --show-bin-path) 30
 	scripts/bench-footprint.py $$($(BENCH_BUILD) --show-bin-path) --runs 20 --idle 60
 
-## make fuzz SECONDS=N: each libFuzzer harness of Fuzz/ (SIP, SDP, RTP/RTCP) for N seconds
-## (default 60), built with -sanitize=fuzzer,address in .build-fuzz; the corpus grows in
-## .build-fuzz/corpus/NAME from the seeds (../shared torture and bench corpus, Fuzz/seeds/),
-## crashes are written to .build-fuzz/crashes/ (keep them under Fuzz/seeds/ as regressions).
+## make fuzz SECONDS=N: each libFuzzer harness of Fuzz/ for N seconds (default 60), one after
+## the other: SIP, SDP, RTP/RTCP, .cnf files, dial plans, telnet input, TFTP packets, the XML
+## reader and ring lists, syncinfo.xml, firmware images. FUZZERS="cnf xml" runs only those.
+## Built with -sanitize=fuzzer,address in .build-fuzz; the corpus grows in
+## .build-fuzz/corpus/NAME from the seeds (../shared torture and bench corpus for SIP,
+## Fuzz/seeds/NAME for the others), crashes are written to .build-fuzz/crashes/ (keep them under
+## Fuzz/seeds/NAME as regressions: FuzzReplayTests replays that folder in make test). A harness
+## whose invariant fails stops with "fuzz invariant: ..." (a crash to libFuzzer);
+## SWIFT_BACKTRACE=enable=no keeps the Swift runtime's backtracer, which ASan trips over, out.
 SECONDS ?= 60
+FUZZERS ?= sip sdp rtp cnf dialplan telnet tftp xml syncinfo image
 FUZZ_BUILD = $(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 fuzz: deps
 	@set -e; bin=$$($(FUZZ_BUILD) --show-bin-path); mkdir -p .build-fuzz/crashes; \
-	for h in sip sdp rtp; do \
+	for h in $(FUZZERS); do \
 	    $(FUZZ_BUILD) --product fuzz-$$h; \
 	    mkdir -p .build-fuzz/corpus/$$h; \
 	    case $$h in sip) seeds="../shared/torture/rfc4475 ../shared/bench/sip-corpus";; *) seeds=Fuzz/seeds/$$h;; esac; \
 	    echo "== fuzz-$$h for $(SECONDS) s"; \
-	    $$bin/fuzz-$$h -max_total_time=$(SECONDS) -print_final_stats=1 -artifact_prefix=.build-fuzz/crashes/$$h- \
-	        .build-fuzz/corpus/$$h $$seeds 2>&1 | grep -E "^(#[0-9]+[[:space:]]+DONE|stat::|==[0-9]+==ERROR|SUMMARY)" || true; \
+	    SWIFT_BACKTRACE=enable=no $$bin/fuzz-$$h -max_total_time=$(SECONDS) -print_final_stats=1 -artifact_prefix=.build-fuzz/crashes/$$h- \
+	        .build-fuzz/corpus/$$h $$seeds 2>&1 | grep -E "^(#[0-9]+[[:space:]]+DONE|stat::|==[0-9]+== ?ERROR|SUMMARY)|fuzz invariant" || true; \
 	done; \
 	if ls .build-fuzz/crashes/* >/dev/null 2>&1; then echo "crashes:"; ls -l .build-fuzz/crashes; exit 1; fi
 

@@ -68,3 +68,16 @@ public enum FuzzReplay {
         return out
     }
 }
+
+/// An invariant a harness checks beyond "no crash" (a round trip, a cap): when it does not hold,
+/// the harness stops with the message, which libFuzzer reports as a crash and keeps the input.
+/// fatalError, not precondition: it prints its message in the -O build `make fuzz` makes.
+public func fuzzRequire(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
+                        file: StaticString = #fileID, line: UInt = #line) {
+    if !condition() { fatalError("fuzz invariant: \(message())", file: file, line: line) }
+}
+
+/// The harness's input as an array (libFuzzer may pass a null pointer for the empty input).
+public func fuzzBytes(_ data: UnsafePointer<UInt8>?, _ size: Int) -> [UInt8] {
+    data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+}

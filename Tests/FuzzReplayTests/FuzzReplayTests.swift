@@ -8,9 +8,9 @@ import Testing
 @Suite struct FuzzReplayTests {
     static let seeds: [(harness: String, folders: [String])] = [
         ("fuzz-sip", [SharedFiles.tortureDirectory, SharedFiles.corpusDirectory]),
-        ("fuzz-sdp", [TestSupport.repositoryRoot.path + "/Fuzz/seeds/sdp"]),
-        ("fuzz-rtp", [TestSupport.repositoryRoot.path + "/Fuzz/seeds/rtp"]),
-    ]
+    ] + ["sdp", "rtp", "cnf", "dialplan", "telnet", "tftp", "xml", "syncinfo", "image"].map {
+        ("fuzz-" + $0, [TestSupport.repositoryRoot.path + "/Fuzz/seeds/" + $0])
+    }
 
     /// Not under ThreadSanitizer: the harnesses are single-threaded parsers (nothing for it to
     /// find), and TSan's runtime faults inside its own Swift-access hook when a harness runs as
