@@ -11,6 +11,8 @@ public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t
     private var status: Int32?
 
+    static let sanitizerVariables = ["ASAN_OPTIONS", "TSAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS", "DESKPHONE_SANITIZER"]
+
     public init(_ path: String, _ arguments: [String], stdout: String = "/dev/null", stderr: String = "/dev/null",
          environment: [String] = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]) throws {
         var attributes = posix_spawnattr_t()
@@ -43,7 +45,13 @@ public final class ChildProcess: @unchecked Sendable {
         _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
 
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
+        // The sanitizers' settings go with it (make test-asan / test-tsan): the daemons and
+        // fixtures the tests start are sanitized builds too and must run as the suite does.
+        let given = Set(environment.compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
+        let sanitizerSettings = ChildProcess.sanitizerVariables.filter { !given.contains($0) }.compactMap { name in
+            getenv(name).map { "\(name)=\(String(cString: $0))" }
+        }
+        let envp: [UnsafeMutablePointer<CChar>?] = (environment + sanitizerSettings).map { strdup($0) } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
