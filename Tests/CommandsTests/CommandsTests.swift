@@ -79,7 +79,9 @@ final class Box: Sendable {
         #expect(out.contains("  warning: SIPDefault.cnf:3: bogus_param: unknown parameter"))
         #expect(out.contains("  W350 unprovisioned proxy_backup"))
         #expect(!out.contains("W350 unprovisioned proxy1_address"))
-        #expect(out.contains("Uptime: 0d 00:00:0"))
+        // The process's uptime (the bench phone runs in the test process): minutes at most,
+        // however loaded the machine and whenever this test starts in the run.
+        #expect(out.contains("Uptime: 0d 00:0"), "\(out)")
     }
 
     @Test func showFlashListsTheLastGoodCopies() async throws {
