@@ -142,13 +142,15 @@ import Testing
         let phone = try await Phone.start(peerPort: peer.port, playFrequency: nil)
         defer { phone.stop() }
         try await phone.test("test offhook", "test key 1000#")
-        _ = try await phone.waitForCall("EARLYMEDIA", timeout: .seconds(5))
-        _ = try await phone.waitForCall("CONNECTED", timeout: .seconds(10))
+        // The early state lasts the scenario's 4 s pause: long enough for `show calls` (a telnet
+        // round trip each) to see it on a loaded machine; 2 s was missed in a full run.
+        _ = try await phone.waitForCall("EARLYMEDIA", timeout: .seconds(10))
+        _ = try await phone.waitForCall("CONNECTED", timeout: .seconds(15))
         try await phone.test("test onhook")
         #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "\(peer.log)")
         _ = phone.daemon.stop()
         let heard = try WAVAudio(path: phone.record)
-        // The 183's stream lasted two seconds before the 200 (and SIPp's stream goes on after it).
+        // The 183's stream played for four seconds before the 200 (and SIPp's stream goes on after it).
         let a440 = heard.seconds(near: 440)
         #expect(a440 >= 1.5, "heard 440 Hz for \(a440) s of \(heard.seconds) s recorded")
     }
