@@ -45,21 +45,25 @@ import Testing
             return digits == ["1", "5", "9", "#"]
         }
         try await Task.sleep(for: .seconds(3))
+        // The media surely flowed from `established` to here (the call was up all along), and
+        // at most until CALL_CLOSED is seen; what the test itself takes to notice events on a
+        // loaded machine only widens the upper bound, while a gap in the audio still fails.
+        let seconds = { (d: Duration) in Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        let up = seconds(ContinuousClock.now - established)
         try await s.phone.test("test onhook")
         try await s.baresip.waitForEvent("CALL_CLOSED")
-        let call = Double((ContinuousClock.now - established).components.seconds)
-            + Double((ContinuousClock.now - established).components.attoseconds) / 1e18
+        let call = seconds(ContinuousClock.now - established)
         _ = s.phone.daemon.stop()   // RECORD closed (stop waits for the process to exit)
         s.baresip.stop()            // baresip's recordings closed
 
         // baresip heard the phone's 1 kHz for the call, less the four digits (100 ms each).
         let heardByBaresip = try WAVAudio(path: try #require(s.baresip.recording("dec"), "no baresip recording"))
         let kHz = heardByBaresip.seconds(near: 1000)
-        #expect(abs(kHz - (call - 0.4)) <= 0.05 * call, "1 kHz for \(kHz) s of a \(call) s call")
+        #expect(kHz >= 0.95 * up - 0.4 && kHz <= call + 0.5, "1 kHz for \(kHz) s of a call up \(up)–\(call) s")
         // The phone heard baresip's 440 Hz for the call.
         let heardByPhone = try WAVAudio(path: s.phone.record)
         let a440 = heardByPhone.seconds(near: 440)
-        #expect(abs(a440 - call) <= 0.05 * call, "440 Hz for \(a440) s of a \(call) s call")
+        #expect(a440 >= 0.95 * up && a440 <= call + 0.5, "440 Hz for \(a440) s of a call up \(up)–\(call) s")
     }
 
     @Test func baresipCallsThePhoneWhichAnswersAndReturnsToIdleOnItsBye() async throws {
