@@ -142,12 +142,21 @@ final class Recorder<T: Sendable>: Sendable {
     }
 
     @Test func interruptCancelsALongCommand() async {
-        let slow = CommandSpec(["slow"], help: "Sleeps") { _ in try await Task.sleep(for: .seconds(30)) }
+        let running = NIOLockedValueBox(false)
+        let slow = CommandSpec(["slow"], help: "Sleeps") { _ in
+            running.withLockedValue { $0 = true }
+            try await Task.sleep(for: .seconds(30))
+        }
         let s = Self.session(password: nil, extra: [slow])
         let t = MemoryTerminal()
         await s.start(output: t)
         async let run: Void = s.handle(line: "slow")
-        try? await Task.sleep(for: .milliseconds(50))
+        // Interrupt once the command runs (a fixed 50 ms was too short on a loaded machine: the
+        // interrupt came first and the command slept its 30 s).
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !running.withLockedValue({ $0 }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
         await s.interrupt()
         await run
         #expect(t.contents == "\n\n% Interrupted\n")
