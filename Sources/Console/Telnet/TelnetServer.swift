@@ -81,16 +81,9 @@ public final class TelnetServer: Sendable {
 
     /// Binds and starts accepting; returns the bound address.
     public func start() async throws -> SocketAddress {
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 32)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.so_keepalive), value: 1)
-            .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture { try self.accept(channel) }
-            }
-        // A numeric address needs no getaddrinfo(3) (its NSS and netlink round trips are start-up time).
-        let channel = try await ((try? SocketAddress(ipAddress: configuration.host, port: configuration.port))
-            .map { bootstrap.bind(to: $0) } ?? bootstrap.bind(host: configuration.host, port: configuration.port)).get()
+        let channel = try await CLIListener.bind(group: group, host: configuration.host, port: configuration.port) { [self] in
+            try self.accept($0)
+        }
         state.withLockedValue { $0.serverChannel = channel }
         guard let address = channel.localAddress else { throw ChannelError.unknownLocalAddress }
         configuration.logger.debug("telnet: listening on \(address)")
