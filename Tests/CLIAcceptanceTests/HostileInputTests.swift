@@ -42,9 +42,12 @@ import Glibc
         let r = try await daemon.cli(["show version", "show network"], password: "s3cret")
         let elapsed = ContinuousClock.now - during
         await hostile.value
-        #expect(r.code == 0)
+        #expect(r.code == 0, "the normal session failed:\n\(r.output)\n\(r.errors)")
         #expect(r.output.contains("Interface: "))
-        #expect(elapsed < baseline * 20 + .seconds(2), "a normal session took \(elapsed) (baseline \(baseline))")
+        // The bound has room for a loaded machine (the whole suite runs beside this test, and the
+        // CLI client is a process of its own): 2 s of slack once failed CI with nothing wrong.
+        // A daemon busy chewing the garbage would still miss it, and the client's own 20 s limit.
+        #expect(elapsed < baseline * 20 + .seconds(8), "a normal session took \(elapsed) (baseline \(baseline))")
         #expect(daemon.process.reap() == nil, "the daemon died:\n\(daemon.log)")
         // and afterwards
         #expect(try await daemon.cli(["show status"], password: "s3cret").code == 0)

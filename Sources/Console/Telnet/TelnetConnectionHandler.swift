@@ -348,8 +348,7 @@ final class TelnetConnectionHandler: ChannelInboundHandler, RemovableChannelHand
 
     static func describe(_ t: TimeAmount) -> String {
         let seconds = t.nanoseconds / 1_000_000_000
-        if seconds >= 60 && seconds % 60 == 0 { return "\(seconds / 60) min" }
-        if seconds >= 1 { return "\(seconds) s" }
-        return "\(t.nanoseconds / 1_000_000) ms"
+        guard seconds >= 1, t.nanoseconds % 1_000_000_000 == 0 else { return "\(t.nanoseconds / 1_000_000) ms" }
+        return seconds >= 60 && seconds % 60 == 0 ? "\(seconds / 60) min" : "\(seconds) s"
     }
 }
