@@ -229,8 +229,11 @@ let package = Package(
         // RTP/RTCP packets, the sans-I/O send and receive sides with RFC 3550 statistics,
         // RFC 4733 telephone-events; RTPSocketPair.swift holds the two POSIX sockets (no NIO: the media thread polls them).
         .target(
-            name: "RTP"
+            name: "RTP",
+            dependencies: ["CSocketBatch"]
         ),
+        // recvmmsg(2) and struct mmsghdr, which Swift's Glibc module does not show (no _GNU_SOURCE).
+        .systemLibrary(name: "CSocketBatch"),
         // ALSA (libasound2-dev) for the sound card; speexdsp (libspeexdsp-dev) for the resampler
         // between the device's rate and the codecs' 8 kHz, the jitter buffer and the echo
         // canceller; bcg729 (libbcg729-dev) for G.729a.

@@ -13,9 +13,9 @@ import Glibc
 public struct DTMFDetector: Sendable {
     static let rows: [Double] = [697, 770, 852, 941]
     static let columns: [Double] = [1209, 1336, 1477, 1633]
-    /// Goertzel's 2·cos(2πf/8000) of each, computed once (not eight cosines per frame).
-    static let rowCoefficients = rows.map { 2 * cos(2 * Double.pi * $0 / 8000) }
-    static let columnCoefficients = columns.map { 2 * cos(2 * Double.pi * $0 / 8000) }
+    /// Goertzel's 2·cos(2πf/8000) of the four rows (lanes 0–3) and four columns (lanes 4–7),
+    /// computed once: the eight filters run side by side in one pass over the frame.
+    static let coefficients = SIMD8<Double>((rows + columns).map { 2 * cos(2 * Double.pi * $0 / 8000) })
     static let keys: [[Character]] = [["1", "2", "3", "A"], ["4", "5", "6", "B"], ["7", "8", "9", "C"], ["*", "0", "#", "D"]]
     /// The weakest tone accepted: about -30 dBm0 per tone (Goertzel power per sample, A²/4).
     static let minimumPower = 2.5e4
@@ -46,36 +46,37 @@ public struct DTMFDetector: Sendable {
         return key
     }
 
-    /// The key whose two tones dominate `frame`, if one does.
+    /// The key whose two tones dominate `frame`, if one does. It runs on every frame a call
+    /// receives, so it makes no array: the filters' state and powers are SIMD lanes.
     static func detect(_ frame: [Int16]) -> Character? {
         guard !frame.isEmpty else { return nil }
-        let r = rowCoefficients.map { goertzel(frame, coefficient: $0) }
-        let c = columnCoefficients.map { goertzel(frame, coefficient: $0) }
-        guard let (ri, rp) = r.enumerated().max(by: { $0.element < $1.element }).map({ ($0.offset, $0.element) }),
-              let (ci, cp) = c.enumerated().max(by: { $0.element < $1.element }).map({ ($0.offset, $0.element) }),
-              rp > minimumPower, cp > minimumPower,
-              rp < cp * maximumTwist, cp < rp * maximumTwist else { return nil }
-        for (i, p) in r.enumerated() where i != ri && p * relativePeak > rp { return nil }
-        for (i, p) in c.enumerated() where i != ci && p * relativePeak > cp { return nil }
+        let (power, energy) = powers(frame)
+        var ri = 0, ci = 4
+        for i in 1..<4 where power[i] > power[ri] { ri = i }
+        for i in 5..<8 where power[i] > power[ci] { ci = i }
+        let rp = power[ri], cp = power[ci]
+        guard rp > minimumPower, cp > minimumPower, rp < cp * maximumTwist, cp < rp * maximumTwist else { return nil }
+        for i in 0..<4 where i != ri && power[i] * relativePeak > rp { return nil }
+        for i in 4..<8 where i != ci && power[i] * relativePeak > cp { return nil }
         // The two tones must be most of the signal (no speech or music around them).
-        let energy = frame.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(frame.count)
         guard (rp + cp) * 2 > energy * 0.5 else { return nil }
-        return keys[ri][ci]
+        return keys[ri][ci - 4]
     }
 
-    /// Power of `frequency` in `frame`, per sample (A²/4 for a sine of amplitude A).
-    static func goertzel(_ frame: [Int16], _ frequency: Double) -> Double {
-        goertzel(frame, coefficient: 2 * cos(2 * Double.pi * frequency / 8000))
-    }
-
-    static func goertzel(_ frame: [Int16], coefficient: Double) -> Double {
-        var s1 = 0.0, s2 = 0.0
+    /// The power of each of the eight frequencies in `frame` (Goertzel, per sample: A²/4 for a
+    /// sine of amplitude A), and the frame's mean power.
+    static func powers(_ frame: [Int16]) -> (SIMD8<Double>, Double) {
+        let c = coefficients
+        var s1 = SIMD8<Double>(), s2 = SIMD8<Double>()
+        var energy = 0.0
         for x in frame {
-            let s0 = Double(x) + coefficient * s1 - s2
+            let v = Double(x)
+            let s0 = c * s1 - s2 + v
             s2 = s1
             s1 = s0
+            energy += v * v
         }
         let n = Double(frame.count)
-        return (s1 * s1 + s2 * s2 - coefficient * s1 * s2) / (n * n)
+        return ((s1 * s1 + s2 * s2 - c * s1 * s2) / (n * n), energy / n)
     }
 }

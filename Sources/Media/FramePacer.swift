@@ -57,3 +57,10 @@ public struct FramePacer<Instant: InstantProtocol>: Sendable where Instant.Durat
         return first..<(last + 1)
     }
 }
+
+extension FramePacer where Instant == ContinuousClock.Instant {
+    /// The frames due now on the monotonic clock. Compiled here for the concrete instant: the
+    /// generic `due(at:)` called from another module runs unspecialized, with a generic metadata
+    /// lookup and protocol-witness arithmetic on every frame.
+    public mutating func dueNow() -> Range<Int> { due(at: .now) }
+}

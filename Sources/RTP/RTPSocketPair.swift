@@ -9,6 +9,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSocketBatch
 
 /// The two sockets of one RTP session. Sending is safe from any thread (`sendto` on a
 /// datagram socket); receiving and `close` belong to the one thread that polls them.
@@ -103,35 +104,23 @@ public final class RTPSocketPair: @unchecked Sendable {
         }
     }
 
-    /// One waiting datagram of `kind` into `buffer`: its length, source and the kernel's
-    /// arrival time (CLOCK_REALTIME, nil when the kernel gave none), nil when none is waiting.
-    /// Errors queued on the socket (ICMP unreachable) are consumed and skipped.
-    public func receive(_ kind: Kind, into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, from: RTPEndpoint, arrival: timespec?)? {
+    /// The datagrams of `kind` waiting now, up to the batch's capacity, read by one `recvmmsg`
+    /// into `batch`: how many (0: none waiting). A full batch may mean more are waiting: read
+    /// again. Errors queued on the socket (ICMP unreachable) are consumed and skipped.
+    @discardableResult
+    public func receive(_ kind: Kind, into batch: RTPReceiveBatch) -> Int {
+        batch.count = 0
         let fd = kind == .rtp ? rtpDescriptor : rtcpDescriptor
-        guard fd >= 0 else { return nil }
-        var storage = sockaddr_storage()
-        // Room for one cmsghdr and its timespec (16 + 16 bytes), 8-byte aligned.
-        var control: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        guard fd >= 0 else { return 0 }
         while true {
-            var iov = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
-            let result: (Int, Int) = withUnsafeMutablePointer(to: &storage) { name in
-                withUnsafeMutablePointer(to: &iov) { iovp in
-                    withUnsafeMutableBytes(of: &control) { c in
-                        var message = msghdr(msg_name: UnsafeMutableRawPointer(name), msg_namelen: socklen_t(MemoryLayout<sockaddr_storage>.size),
-                                             msg_iov: iovp, msg_iovlen: 1, msg_control: c.baseAddress, msg_controllen: c.count, msg_flags: 0)
-                        let n = recvmsg(fd, &message, Int32(MSG_DONTWAIT))
-                        return (n, Int(message.msg_controllen))
-                    }
-                }
-            }
-            let n = result.0
+            batch.prepare()
+            let n = socketbatch_receive(fd, batch.messages, UInt32(batch.capacity))
             if n < 0 {
                 if errno == EINTR || errno == ECONNREFUSED { continue }
-                return nil
+                return 0
             }
-            guard let from = RTPEndpoint(storage) else { continue }
-            let arrival = withUnsafeBytes(of: &control) { Self.timestamp(in: UnsafeRawBufferPointer(rebasing: $0[0..<min(result.1, $0.count)])) }
-            return (n, from, arrival)
+            batch.count = Int(n)
+            return batch.count
         }
     }
 

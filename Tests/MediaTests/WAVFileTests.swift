@@ -30,18 +30,26 @@ import TestKit
             try device.write(frame)
         }
         #expect(heard == Array((tone + tone + tone)[0..<640]))
-        // Valid at every moment, without close(): four frames are still one batch in memory,
-        // the fifth writes the batch out; flush() writes the rest.
+        // Valid at every moment, without close(): frames stay in memory until a batch is full
+        // (WAVFileDevice.batchFrames), which is then written out; flush() writes the rest.
+        let batch = WAVFileDevice.batchFrames
+        #expect(batch > 4)
+        var written = heard
+        for _ in 4..<(batch - 1) {
+            try device.write(frame)
+            written += frame
+        }
         #expect(try readBytes(dir + "/rec.wav").count == 44)
         try device.write(frame)
+        written += frame
         var bytes = try readBytes(dir + "/rec.wav")
-        #expect(bytes.count == 44 + 1600)
-        #expect(try WAVFile.samples(bytes) == heard + frame)
+        #expect(bytes.count == 44 + 320 * batch)
+        #expect(try WAVFile.samples(bytes) == written)
         try device.write(frame)
         device.flush()
         bytes = try readBytes(dir + "/rec.wav")
-        #expect(bytes.count == 44 + 1920)
-        #expect(try WAVFile.samples(bytes) == heard + frame + frame)
+        #expect(bytes.count == 44 + 320 * (batch + 1))
+        #expect(try WAVFile.samples(bytes) == written + frame)
         device.close()
     }
 
@@ -162,7 +170,8 @@ import TestKit
             try await waitUntil("wav-writer starts", timeout: .seconds(10)) {
                 ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) > 44
             }
-            try await Task.sleep(for: .microseconds(Int.random(in: 0...40_000, using: &rng)))
+            // (a batch is WAVFileDevice.batchFrames frames, 100 µs apart or more under load)
+            try await Task.sleep(for: .microseconds(Int.random(in: 0...200_000, using: &rng)))
             kill(child.pid, SIGKILL)
             let status = await child.wait(timeout: .seconds(5))
             #expect(status.map { $0 & 0x7F } == SIGKILL, "the writer was still writing when killed")

@@ -58,17 +58,23 @@ import RTP
         var rtp = RTPReceiver(expectedSource: RTPEndpoint(ipv4: "127.0.0.1", port: UInt16(sender.rtpPort))!)
         var sequence: [UInt16] = []
         var rtcp = 0
-        var buffer = [UInt8](repeating: 0, count: 2048)
+        let batch = RTPReceiveBatch(capacity: 8)
+        var fullBatches = 0
         while sequence.count < 99 || rtcp < 1, Self.poll(receiver, milliseconds: 2000) {
-            buffer.withUnsafeMutableBytes { raw in
-                while let (n, from, arrival) = receiver.receive(.rtp, into: raw) {
-                    #expect(arrival.map { Self.secondsAgo($0) < 5 } == true, "a kernel arrival time, just now")
+            while receiver.receive(.rtp, into: batch) > 0 {
+                if batch.count == batch.capacity { fullBatches += 1 }
+                for i in 0..<batch.count {
+                    #expect(batch.arrival(i).map { Self.secondsAgo($0) < 5 } == true, "a kernel arrival time, just now")
+                    let from = try #require(batch.source(i))
                     #expect(from.port == UInt16(sender.rtpPort))
-                    if case .accepted(let h) = rtp.receive(Array(raw[0..<n]), from: from, arrival: .zero) { sequence.append(h.sequenceNumber) }
+                    #expect(batch.bytes(i).count == 172)
+                    if case .accepted(let h) = rtp.receive(Array(batch.bytes(i)), from: from, arrival: .zero) { sequence.append(h.sequenceNumber) }
                 }
-                while let (n, from, _) = receiver.receive(.rtcp, into: raw) {
-                    #expect(from.port == UInt16(sender.rtcpPort))
-                    #expect((try? RTCPCompound.parse(Array(raw[0..<n]))) == [.receiverReport(ssrc: 77, reports: [])])
+            }
+            while receiver.receive(.rtcp, into: batch) > 0 {
+                for i in 0..<batch.count {
+                    #expect(batch.source(i)?.port == UInt16(sender.rtcpPort))
+                    #expect((try? RTCPCompound.parse(Array(batch.bytes(i)))) == [.receiverReport(ssrc: 77, reports: [])])
                     rtcp += 1
                 }
             }
@@ -76,8 +82,10 @@ import RTP
         #expect(sequence == Array(2...100))              // the first one counted at validation
         #expect(rtcp == 1)
         #expect(rtp.statistics.packets == 100 && rtp.statistics.lost == 0)
-        // Nothing waiting: nil, not a block.
-        buffer.withUnsafeMutableBytes { #expect(receiver.receive(.rtp, into: $0) == nil) }
+        // 100 datagrams waiting at once came in batches of 8 (one recvmmsg each), in order.
+        #expect(fullBatches >= 1)
+        // Nothing waiting: 0, not a block.
+        #expect(receiver.receive(.rtp, into: batch) == 0 && batch.count == 0)
         receiver.close()
         receiver.close()   // again: nothing
         sender.close()
@@ -113,8 +121,8 @@ import RTP
         let to = RTPEndpoint(address: .v6(0, 1), port: UInt16(b.rtpPort))
         a.sendRTP([0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9], to: to)
         #expect(Self.poll(b, milliseconds: 2000))
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let got = buffer.withUnsafeMutableBytes { b.receive(.rtp, into: $0) }
-        #expect(got?.count == 12 && got?.from == RTPEndpoint(address: .v6(0, 1), port: UInt16(a.rtpPort)) && got?.arrival != nil)
+        let batch = RTPReceiveBatch(capacity: 2, datagramSize: 64)
+        #expect(b.receive(.rtp, into: batch) == 1)
+        #expect(batch.bytes(0).count == 12 && batch.source(0) == RTPEndpoint(address: .v6(0, 1), port: UInt16(a.rtpPort)) && batch.arrival(0) != nil)
     }
 }

@@ -1,4 +1,8 @@
+// Swift Testing is only on the module path of test builds; `make bench` builds every target
+// (TestKit too) in release without it.
+#if canImport(Testing)
 import Testing
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -67,6 +71,7 @@ public enum SharedFiles {
         return names.sorted()
     }
 
+    #if canImport(Testing)
     /// A torture message by name (without ".dat"); records an issue saying where the files are expected.
     public static func torture(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) -> [UInt8]? {
         let path = tortureDirectory + "/" + name + ".dat"
@@ -76,6 +81,7 @@ public enum SharedFiles {
         }
         return b
     }
+    #endif
 }
 
 public func monotonicSeconds() -> Double {

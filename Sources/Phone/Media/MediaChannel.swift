@@ -197,15 +197,20 @@ final class MediaChannel {
     /// receive buffer) and handed to the session with the kernel's arrival time (`now` on the
     /// media clock, `realNow` the same instant on CLOCK_REALTIME). `heard` is told about
     /// telephone-events.
-    func drain(_ kind: RTPSocketPair.Kind, buffer: UnsafeMutableRawBufferPointer, now: Duration, realNow: timespec,
+    func drain(_ kind: RTPSocketPair.Kind, batch: RTPReceiveBatch, now: Duration, realNow: timespec,
                digit heard: (Character) -> Void) {
-        while !closed, let (count, source, stamp) = socket.receive(kind, into: buffer) {
-            var arrival = now
-            if let stamp {
-                let ago = Duration.seconds(realNow.tv_sec - stamp.tv_sec) + .nanoseconds(realNow.tv_nsec - stamp.tv_nsec)
-                if ago > .zero, ago < now { arrival = now - ago }
+        // One recvmmsg per socket and frame; a full batch is read again.
+        while !closed, socket.receive(kind, into: batch) > 0 {
+            for i in 0..<batch.count {
+                guard !closed, let source = batch.source(i) else { continue }
+                var arrival = now
+                if let stamp = batch.arrival(i) {
+                    let ago = Duration.seconds(realNow.tv_sec - stamp.tv_sec) + .nanoseconds(realNow.tv_nsec - stamp.tv_nsec)
+                    if ago > .zero, ago < now { arrival = now - ago }
+                }
+                received(kind, batch.bytes(i), from: source, now: arrival, digit: heard)
             }
-            received(kind, UnsafeRawBufferPointer(rebasing: buffer[0..<count]), from: source, now: arrival, digit: heard)
+            if batch.count < batch.capacity { break }
         }
     }
 

@@ -164,7 +164,7 @@ final class MediaCore: @unchecked Sendable {
     /// needs it any more.
     func tick() {
         guard var p = pacer else { return }
-        let due = p.due(at: ContinuousClock.now)
+        let due = p.dueNow()
         pacer = p
         for _ in due { frame() }
         if !needsClock {

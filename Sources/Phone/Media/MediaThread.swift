@@ -103,8 +103,7 @@ final class MediaThread: @unchecked Sendable {
         var fds: [pollfd] = []
         var owners: [(channel: MediaChannel, kind: RTPSocketPair.Kind)] = []
         var built = -1
-        let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
-        defer { receiveBuffer.deallocate() }
+        let batch = RTPReceiveBatch()
         var wakeBytes = [UInt8](repeating: 0, count: 64)
         var frames = 0
         /// Reads the sockets `owners[i]` for which `include(i)` (the core's lock held; no array
@@ -114,7 +113,7 @@ final class MediaThread: @unchecked Sendable {
             var realNow = timespec()
             clock_gettime(CLOCK_REALTIME, &realNow)
             let heard = core.digitHeard
-            for i in owners.indices where include(i) { owners[i].channel.drain(owners[i].kind, buffer: receiveBuffer, now: now, realNow: realNow, digit: heard) }
+            for i in owners.indices where include(i) { owners[i].channel.drain(owners[i].kind, batch: batch, now: now, realNow: realNow, digit: heard) }
         }
         while true {
             // What to watch and until when, from the core.
