@@ -112,14 +112,14 @@ let package = Package(
             ]
         ),
         // libedit (libedit-dev) for the serial console's line editing.
-        .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "CEditLine", providers: [.apt(["libedit-dev"])]),  // headers only: dlopen'd (SharedLibraries)
         // The CLI engine: sessions, login, command dispatch, telnet, serial console.
         // Knows nothing of phones (ARCHITECTURE.md).
         .target(
             name: "Console",
             dependencies: [
                 "TextUtilities",
-                "Diagnostics", "CEditLine",
+                "Diagnostics", "CEditLine", "SharedLibraries",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -237,12 +237,14 @@ let package = Package(
         // ALSA (libasound2-dev) for the sound card; speexdsp (libspeexdsp-dev) for the resampler
         // between the device's rate and the codecs' 8 kHz, the jitter buffer and the echo
         // canceller; bcg729 (libbcg729-dev) for G.729a.
-        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "CALSA", providers: [.apt(["libasound2-dev"])]),  // headers only: dlopen'd
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
-        .systemLibrary(name: "CBcg729", pkgConfig: "libbcg729", providers: [.apt(["libbcg729-dev"])]),
+        .systemLibrary(name: "CBcg729", providers: [.apt(["libbcg729-dev"])]),  // headers only: dlopen'd
         // G.711, G.729a, audio devices (ALSA, WAV file, null), jitter buffer, echo canceller,
         // resampler, DTMF detection, tones, frame pacing; no Foundation.
-        .target(name: "Media", dependencies: ["CALSA", "CSpeexDSP", "CBcg729"]),
+        .target(name: "Media", dependencies: ["CALSA", "CSpeexDSP", "CBcg729", "SharedLibraries"]),
+        // dlopen of the C libraries most phones never need at start (ALSA, bcg729, libedit).
+        .target(name: "SharedLibraries"),
         // Appends tone frames to a WAV file through Media's file device until killed; the WAV
         // validity test kills it at random moments (Tests/MediaTests/WAVFileTests.swift).
         .executableTarget(
@@ -286,7 +288,7 @@ let package = Package(
             name: "RTPTests",
             dependencies: ["RTP", "TestKit"]
         ),
-        .testTarget(name: "MediaTests", dependencies: ["Media", "TestKit"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "SharedLibraries", "CALSA", "TestKit"]),
 
         .testTarget(
             name: "SIPStackTests",

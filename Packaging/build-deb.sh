@@ -73,7 +73,11 @@ done
 
 step "Depends (objdump -p NEEDED -> dpkg -S -> shlibs)"
 declare -A dep=()
-for lib in $(objdump -p "$root/usr/sbin/deskphoned" "$root/usr/bin/deskphone" | awk '$1 == "NEEDED" { print $2 }' | sort -u); do
+# The libraries the daemon opens when it first needs them (dlopen, not NEEDED): ALSA with a
+# sound card, bcg729 at the first call, libedit with the serial console. Their names are the
+# `file` of ALSALibrary, Bcg729Library (Sources/Media) and EditLineLibrary (Sources/Console).
+dlopened="libasound.so.2 libbcg729.so.0 libedit.so.2"
+for lib in $( (objdump -p "$root/usr/sbin/deskphoned" "$root/usr/bin/deskphone" | awk '$1 == "NEEDED" { print $2 }'; printf '%s\n' $dlopened) | sort -u); do
   owner=$(dpkg -S "*/$lib" 2>/dev/null | grep -v -- '-dev' | head -1 | cut -d: -f1) || true
   [ -n "$owner" ] || die "no installed package holds $lib"
   # The version from the package's shlibs file (what dpkg-shlibdeps falls back to), else none.

@@ -4,21 +4,25 @@
 // lost packet is concealed by bcg729's frame erasure.
 
 import CBcg729
+import SharedLibraries
 
 /// One bcg729 encoder channel (VAD off), freed with the object.
 public final class G729Encoder {
     public static let frameSamples = 80
     public static let frameBytes = 10
+    private let bcg729: cbcg729_library
     private let channel: OpaquePointer
     private var bits = [UInt8](repeating: 0, count: G729Encoder.frameBytes)
     private var pad = [Int16](repeating: 0, count: G729Encoder.frameSamples)
 
+    /// nil when libbcg729 cannot be loaded (`Bcg729Library.problem` says why) or gives no channel.
     public init?() {
-        guard let channel = initBcg729EncoderChannel(0) else { return nil }
+        guard let bcg729 = Bcg729Library.functions, let channel = bcg729.initBcg729EncoderChannel(0) else { return nil }
+        self.bcg729 = bcg729
         self.channel = channel
     }
 
-    deinit { closeBcg729EncoderChannel(channel) }
+    deinit { bcg729.closeBcg729EncoderChannel(channel) }
 
     /// Encodes `samples` 80 at a time (a short last piece padded with silence), appending
     /// 10 bytes per 10 ms.
@@ -31,7 +35,7 @@ public final class G729Encoder {
                 samples.withUnsafeBufferPointer { s in
                     bits.withUnsafeMutableBufferPointer { b in
                         if let input = s.baseAddress, let output = b.baseAddress {
-                            bcg729Encoder(channel, input + start, output, &length)
+                            bcg729.bcg729Encoder(channel, input + start, output, &length)
                         }
                     }
                 }
@@ -39,7 +43,7 @@ public final class G729Encoder {
                 for i in 0..<Self.frameSamples { pad[i] = start + i < end ? samples[start + i] : 0 }
                 pad.withUnsafeBufferPointer { s in
                     bits.withUnsafeMutableBufferPointer { b in
-                        if let input = s.baseAddress, let output = b.baseAddress { bcg729Encoder(channel, input, output, &length) }
+                        if let input = s.baseAddress, let output = b.baseAddress { bcg729.bcg729Encoder(channel, input, output, &length) }
                     }
                 }
             }
@@ -52,15 +56,18 @@ public final class G729Encoder {
 /// One bcg729 decoder channel, freed with the object.
 public final class G729Decoder {
     public static let sidBytes = 2
+    private let bcg729: cbcg729_library
     private let channel: OpaquePointer
     private var signal = [Int16](repeating: 0, count: G729Encoder.frameSamples)
 
+    /// nil when libbcg729 cannot be loaded (`Bcg729Library.problem` says why) or gives no channel.
     public init?() {
-        guard let channel = initBcg729DecoderChannel() else { return nil }
+        guard let bcg729 = Bcg729Library.functions, let channel = bcg729.initBcg729DecoderChannel() else { return nil }
+        self.bcg729 = bcg729
         self.channel = channel
     }
 
-    deinit { closeBcg729DecoderChannel(channel) }
+    deinit { bcg729.closeBcg729DecoderChannel(channel) }
 
     /// Decodes a payload of 10-byte frames, optionally ending in a 2-byte SID frame, appending
     /// 80 samples per frame. A payload that ends in SID and carries less than 20 ms is filled
@@ -94,7 +101,7 @@ public final class G729Decoder {
     private func frame(_ bits: UnsafePointer<UInt8>?, length: Int, erased: Bool, sid: Bool, into out: inout [Int16]) {
         signal.withUnsafeMutableBufferPointer { s in
             guard let output = s.baseAddress else { return }
-            bcg729Decoder(channel, bits, UInt8(length), erased ? 1 : 0, sid ? 1 : 0, 0, output)
+            bcg729.bcg729Decoder(channel, bits, UInt8(length), erased ? 1 : 0, sid ? 1 : 0, 0, output)
         }
         out.append(contentsOf: signal)
     }
@@ -119,5 +126,20 @@ public final class G729Codec: AudioCodec {
     public func conceal(into out: inout [Int16]) {
         decoder.conceal(into: &out)
         decoder.conceal(into: &out)
+    }
+}
+
+/// libbcg729, opened at the first G.729 call and kept (`SharedLibrary`).
+public enum Bcg729Library {
+    /// Debian's libbcg729-0 (the .deb depends on it by name, since it is not linked).
+    static let file = "libbcg729.so.0"
+    private static let loaded = SharedLibrary.load(file) { cbcg729_bind_library($0, $1) }
+
+    static var functions: cbcg729_library? { try? loaded.get() }
+
+    /// Why G.729 is not available (the library could not be loaded), nil when it is.
+    public static var problem: String? {
+        if case .failure(let error) = loaded { return "\(error)" }
+        return nil
     }
 }

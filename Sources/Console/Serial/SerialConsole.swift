@@ -43,6 +43,8 @@ public final class SerialConsole: Sendable {
 
     /// Opens the device and starts the console thread.
     public func start() throws {
+        // libedit is loaded now, with the first console (EditLineLibrary).
+        if case .failure(let error) = EditLineLibrary.loaded { throw SerialPort.SetupError(description: "line editing: \(error)") }
         let (input, output): (Int32, Int32)
         let peer: String
         switch device {
@@ -238,12 +240,13 @@ final class EditorState {
     /// is on, when the line wraps), print the text on lines of its own, then have libedit
     /// draw the prompt and the line again with the cursor where it was.
     func printQueued(_ el: OpaquePointer) {
+        guard let lib = EditLineLibrary.functions else { return }
         var column = promptText.reduce(0) { $0 + LineEditor.columns($1) }
         column += ConsoleThread.lineBeforeCursor(el).reduce(0) { $0 + LineEditor.columns($1) }
-        let width = Int(cedit_columns(el))
+        let width = Int(cedit_columns(lib, el))
         let up = width > 0 ? column / width : 0
         guard output.writeQueued(after: (up > 0 ? "\u{1B}[\(up)A" : "") + "\r\u{1B}[J") else { return }
-        cedit_refresh(el)
+        cedit_refresh(lib, el)
     }
 
     func setPrompt(_ text: String) {
@@ -278,41 +281,42 @@ final class ConsoleThread: @unchecked Sendable {
         } else {
             log.warning("console \(peer): no C.UTF-8 locale; non-ASCII input shows as escapes")
         }
+        guard let lib = EditLineLibrary.functions else { return }   // start() checked it
         guard let fin = fdopen(input, "r"), let fout = fdopen(dup(output.fd), "w") else {
             log.error("console \(peer): cannot open the device streams")
             return
         }
         setvbuf(fout, nil, _IONBF, 0)
-        guard let el = el_init("deskphoned", fin, fout, fout), let history = history_init() else {
+        guard let el = lib.pointee.el_init("deskphoned", fin, fout, fout), let history = lib.pointee.history_init() else {
             log.error("console \(peer): libedit did not start")
             return
         }
-        defer { el_end(el); history_end(history) }
+        defer { lib.pointee.el_end(el); lib.pointee.history_end(history) }
         let state = EditorState(context: EditingContext(prompt: ""), output: output, input: input)
         let statePointer = Unmanaged.passRetained(state)
         defer { statePointer.release() }
-        cedit_set_clientdata(el, statePointer.toOpaque())
-        cedit_set_editor(el, "emacs")
-        cedit_set_getcfn(el, { el, wc in
-            guard let el, let wc, let raw = cedit_get_clientdata(el) else { return -1 }
+        cedit_set_clientdata(lib, el, statePointer.toOpaque())
+        cedit_set_editor(lib, el, "emacs")
+        cedit_set_getcfn(lib, el, { el, wc in
+            guard let el, let wc, let lib = EditLineLibrary.functions, let raw = cedit_get_clientdata(lib, el) else { return -1 }
             return Unmanaged<EditorState>.fromOpaque(raw).takeUnretainedValue().readCharacter(el, wc)
         })
-        cedit_history_size(history, 100)
-        cedit_set_history(el, history)
-        cedit_set_prompt(el, { el in
-            guard let el, let raw = cedit_get_clientdata(el) else { return nil }
+        cedit_history_size(lib, history, 100)
+        cedit_set_history(lib, el, history)
+        cedit_set_prompt(lib, el, { el in
+            guard let el, let lib = EditLineLibrary.functions, let raw = cedit_get_clientdata(lib, el) else { return nil }
             return Unmanaged<EditorState>.fromOpaque(raw).takeUnretainedValue().prompt
         })
-        cedit_add_function(el, "deskphone-complete", "Complete the word", { el, _ in
-            guard let el, let raw = cedit_get_clientdata(el) else { return UInt8(CC_ERROR) }
+        cedit_add_function(lib, el, "deskphone-complete", "Complete the word", { el, _ in
+            guard let el, let lib = EditLineLibrary.functions, let raw = cedit_get_clientdata(lib, el) else { return UInt8(CC_ERROR) }
             return ConsoleThread.complete(el, Unmanaged<EditorState>.fromOpaque(raw).takeUnretainedValue())
         })
-        cedit_add_function(el, "deskphone-help", "List what may follow", { el, ch in
-            guard let el, let raw = cedit_get_clientdata(el) else { return UInt8(CC_ERROR) }
+        cedit_add_function(lib, el, "deskphone-help", "List what may follow", { el, ch in
+            guard let el, let lib = EditLineLibrary.functions, let raw = cedit_get_clientdata(lib, el) else { return UInt8(CC_ERROR) }
             return ConsoleThread.help(el, Unmanaged<EditorState>.fromOpaque(raw).takeUnretainedValue(), ch)
         })
-        cedit_bind(el, "^I", "deskphone-complete")
-        cedit_bind(el, "?", "deskphone-help")
+        cedit_bind(lib, el, "^I", "deskphone-complete")
+        cedit_bind(lib, el, "?", "deskphone-help")
 
         while !console.isStopped {
             let session = factory(peer)
@@ -327,9 +331,9 @@ final class ConsoleThread: @unchecked Sendable {
                     state.setPrompt(context.prompt)
                     var count: Int32 = 0
                     output.beginEditing()
-                    line = el_gets(el, &count).map { String(cString: $0) }.map { String($0.trimmingSuffix(while: \.isNewline)) }
+                    line = lib.pointee.el_gets(el, &count).map { String(cString: $0) }.map { String($0.trimmingSuffix(while: \.isNewline)) }
                     output.endEditing()
-                    if let line, context.recordsHistory, !line.isEmpty { cedit_history_enter(history, line) }
+                    if let line, context.recordsHistory, !line.isEmpty { cedit_history_enter(lib, history, line) }
                 } else {
                     line = readMasked(prompt: context.prompt, echo: context.echo)
                 }
@@ -396,21 +400,22 @@ final class ConsoleThread: @unchecked Sendable {
     static func lineBeforeCursor(_ el: OpaquePointer) -> String { currentLine(el) }
 
     static func currentLine(_ el: OpaquePointer) -> String {
-        guard let info = el_line(el)?.pointee, let start = info.buffer, let end = info.cursor else { return "" }
+        guard let lib = EditLineLibrary.functions, let info = lib.pointee.el_line(el)?.pointee, let start = info.buffer, let end = info.cursor else { return "" }
         let length = end - start
         guard length > 0 else { return "" }
         return String(decoding: UnsafeRawBufferPointer(start: start, count: length), as: UTF8.self)
     }
 
     static func complete(_ el: OpaquePointer, _ state: EditorState) -> UInt8 {
+        guard let lib = EditLineLibrary.functions else { return UInt8(CC_ERROR) }
         let buffer = currentLine(el)
         switch state.context.complete(buffer) {
         case .none:
             return UInt8(CC_REFRESH_BEEP)
         case .replace(let new):
             let common = zip(buffer.utf8, new.utf8).prefix { $0 == $1 }.count
-            el_deletestr(el, Int32(buffer.utf8.count - common))
-            _ = String(decoding: Array(new.utf8.dropFirst(common)), as: UTF8.self).withCString { el_insertstr(el, $0) }
+            lib.pointee.el_deletestr(el, Int32(buffer.utf8.count - common))
+            _ = String(decoding: Array(new.utf8.dropFirst(common)), as: UTF8.self).withCString { lib.pointee.el_insertstr(el, $0) }
             return UInt8(CC_REFRESH)
         case .candidates(let words):
             state.output.writeNow("\n" + words.joined(separator: "  ") + "\n")
@@ -419,8 +424,9 @@ final class ConsoleThread: @unchecked Sendable {
     }
 
     static func help(_ el: OpaquePointer, _ state: EditorState, _ ch: Int32) -> UInt8 {
+        guard let lib = EditLineLibrary.functions else { return UInt8(CC_ERROR) }
         guard let help = state.context.help else {
-            _ = "?".withCString { el_insertstr(el, $0) }
+            _ = "?".withCString { lib.pointee.el_insertstr(el, $0) }
             return UInt8(CC_REFRESH)
         }
         let lines = help(currentLine(el))

@@ -1,5 +1,6 @@
 import Provisioning
 import Scheduling
+import Media
 import SDP
 import SIPStack
 
@@ -38,7 +39,9 @@ final class CallContext {
     /// telephone-event at `dtmf_avt_payload` unless `dtmf_outofband` is none.
     func offerAnswer(local: LocalMediaAddress) -> OfferAnswer {
         let preferred = media.preferredCodec.rawValue
-        let configuration = MediaConfiguration(codecs: Codec.preferenceOrder(preferred: preferred),
+        // G.729 only while libbcg729 can be loaded (it is opened at the first call that asks).
+        let available: [Codec] = Bcg729Library.problem == nil ? [.pcmu, .pcma, .g729] : [.pcmu, .pcma]
+        let configuration = MediaConfiguration(codecs: Codec.preferenceOrder(preferred: preferred, available: available),
                                                telephoneEventPayloadType: media.dtmfOutOfBand == .none ? nil : UInt8(clamping: media.dtmfPayload))
         return OfferAnswer(configuration: configuration, local: local, sessionID: UInt64.random(in: 1...UInt64(Int64.max)))
     }
