@@ -57,6 +57,21 @@ enum SampleCommands {
             """)
     }
 
+    @Test func theCaretStandsUnderTheWordOnTheScreen() {
+        // "ping" then a wide (2-column) word and a combining accent: the bad word begins at
+        // character 9 but at screen column 11.
+        let line = "ping 日本 e\u{301}x"
+        guard case .failure(let e) = parse("show 日本 bad") else { Issue.record("parsed"); return }
+        #expect(e.column == 5)
+        #expect(CLIError.screenColumns(line, before: 9) == 11)
+        #expect(CLIError.screenColumns("abc", before: 5) == 5)
+        let wide = "show 日本 bad"
+        #expect(e.render(promptWidth: 2, line: wide).hasPrefix(String(repeating: " ", count: 7) + "^\n"))
+        let far = CLIError(kind: .invalid, column: 8, detail: "x")
+        #expect(far.render(promptWidth: 0, line: wide).hasPrefix(String(repeating: " ", count: 10) + "^\n"))
+        #expect(far.render(prompt: "日> ", line: wide) == "\r日> " + wide + "\n" + String(repeating: " ", count: 14) + "^\n" + far.message)
+    }
+
     @Test func invalidWordIsPointedAt() {
         guard case .failure(let e) = parse("show netwrk") else { Issue.record("parsed"); return }
         #expect(e.kind == .invalid)

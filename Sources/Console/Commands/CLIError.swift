@@ -18,10 +18,12 @@ public struct CLIError: Error, Sendable, Equatable {
     public let detail: String
 
     /// The lines the session prints: a caret under the word, then the message (the IOS shape:
-    /// `% Invalid input detected at '^' marker.`). `promptWidth` is where column 0 sits.
-    public func render(promptWidth: Int) -> String {
+    /// `% Invalid input detected at '^' marker.`). `promptWidth` is where column 0 sits;
+    /// `line` is the line as typed, so that the caret stands under the word on the screen
+    /// (wide and combining characters before it take 2 and 0 columns).
+    public func render(promptWidth: Int, line: String = "") -> String {
         var out = ""
-        if let column { out += String(repeating: " ", count: promptWidth + column) + "^\n" }
+        if let column { out += String(repeating: " ", count: promptWidth + Self.screenColumns(line, before: column)) + "^\n" }
         return out + message
     }
 
@@ -31,8 +33,15 @@ public struct CLIError: Error, Sendable, Equatable {
     /// under that copy.
     public func render(prompt: String, line: String) -> String {
         guard let column else { return message }
-        let width = prompt.unicodeScalars.count
-        return "\r" + prompt + line + "\n" + String(repeating: " ", count: width + column) + "^\n" + message
+        let width = Self.screenColumns(prompt, before: prompt.count)
+        return "\r" + prompt + line + "\n" + String(repeating: " ", count: width + Self.screenColumns(line, before: column)) + "^\n" + message
+    }
+
+    /// The terminal columns the first `characters` characters of `text` take (a word's
+    /// `column` counts characters; past the end of `text`, one column each).
+    static func screenColumns(_ text: String, before characters: Int) -> Int {
+        let shown = text.prefix(characters)
+        return shown.reduce(0) { $0 + LineEditor.columns($1) } + max(0, characters - shown.count)
     }
 
     var message: String {

@@ -188,7 +188,7 @@ public actor CLISession: TerminalSession {
         guard !CommandLineTokens.split(line).isEmpty, let output else { return }
         switch configuration.commands.parse(line, privilege: configuration.privilege) {
         case .failure(let error) where output.echoesInput:
-            output.write(error.render(promptWidth: configuration.prompt().count))
+            output.write(error.render(promptWidth: CLIError.screenColumns(configuration.prompt(), before: configuration.prompt().count), line: line))
         case .failure(let error):
             output.write(error.render(prompt: configuration.prompt(), line: line))
         case .success(let match):
