@@ -12,11 +12,16 @@ import Testing
         let play: String
         let record: String
 
-        static func start(peerPort: Int, extra: String = "", playFrequency: Int? = 1000,
+        /// The microphone plays `playFrequency`, or the sum of `playTones` when given.
+        static func start(peerPort: Int, extra: String = "", playFrequency: Int? = 1000, playTones: [Int]? = nil,
                           audio: String? = nil, environment: [String] = []) async throws -> Phone {
             let dir = try TestSupport.temporaryDirectory("call")
             let play = dir + "/play.wav", record = dir + "/record.wav"
-            try await Sox.tone(frequency: playFrequency, seconds: 10, to: play)
+            if let playTones {
+                try await Sox.tones(playTones, seconds: 10, to: play)
+            } else {
+                try await Sox.tone(frequency: playFrequency, seconds: 10, to: play)
+            }
             let sipPort = try Sockets.freeUDPAndTCPPort()
             let files = [
                 "SIPDefault.cnf": "telnet_level: 2\nproxy1_address: 127.0.0.1\nproxy1_port: \(peerPort)\nvoip_control_port: \(sipPort)\n"
@@ -267,6 +272,26 @@ import Testing
         #expect(phone.daemon.log.contains("RTP: received DTMF 5 (in-band)"), "the echoed tone is detected as the digit")
     }
 
+    @Test func tonesAreDetectedAsDigitsOnlyWhileNoTelephoneEventIsNegotiated() async throws {
+        // The phone's microphone plays DTMF 5 (770 + 1336 Hz, made by sox), SIPp echoes it.
+        func heardTheTone(scenario: String) async throws -> Bool {
+            let peer = try await sipp(scenario, arguments: ["-rtp_echo"])
+            let phone = try await Phone.start(peerPort: peer.port, playTones: [770, 1336])
+            defer { phone.stop() }
+            try await phone.test("test offhook", "test key 1000#")
+            _ = try await phone.waitForCall("CONNECTED")
+            try await Task.sleep(for: .milliseconds(1500))
+            let rtp = try await phone.calls()
+            try await phone.test("test onhook")
+            #expect(await peer.exitCode(timeout: .seconds(10)) == 0, "\(peer.log)")
+            #expect(!rtp.contains("received 0"), "the echo came back: \(rtp)")
+            return phone.daemon.log.contains("RTP: received DTMF 5 (in-band)")
+        }
+        #expect(try await heardTheTone(scenario: "sipp-dialog-uas.xml"), "PCMU alone: the tone is the digit")
+        #expect(try await !heardTheTone(scenario: "sipp-dialog-uas-avt.xml"),
+                "telephone-event negotiated: digits come as events, the tone is only sound")
+    }
+
     @Test func muteSendsSilenceNotNothing() async throws {
         let peer = try await sipp("sipp-dialog-uas.xml", arguments: ["-rtp_echo"])
         let phone = try await Phone.start(peerPort: peer.port)
@@ -305,6 +330,19 @@ enum Sox {
         let bits = encoding == "signed-integer" ? ["-b", "16"] : ["-b", "8"]
         let input = frequency == nil ? ["-r", "8000", "-c", "1", "-n"] : ["-n"]
         let p = try ChildProcess("/usr/bin/sox", input + ["-r", "8000", "-c", "1", "-e", encoding] + bits + [path] + synth)
+        guard let status = await p.wait(timeout: .seconds(20)), ChildProcess.exitCode(status) == 0 else {
+            throw TestFailure("sox failed for \(path)")
+        }
+    }
+}
+
+extension Sox {
+    /// `seconds` of the sum of sines at `frequencies` (a DTMF digit: its row and column), 8 kHz mono 16-bit.
+    static func tones(_ frequencies: [Int], seconds: Int, to path: String) async throws {
+        let p = try ChildProcess("/usr/bin/sox", ["-r", "8000", "-c", String(frequencies.count), "-n",
+                                                  "-r", "8000", "-c", "1", "-e", "signed-integer", "-b", "16", path,
+                                                  "synth", String(seconds)] + frequencies.flatMap { ["sine", String($0)] }
+                                                  + ["remix", "-", "vol", "0.5"])
         guard let status = await p.wait(timeout: .seconds(20)), ChildProcess.exitCode(status) == 0 else {
             throw TestFailure("sox failed for \(path)")
         }

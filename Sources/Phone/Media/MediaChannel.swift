@@ -29,8 +29,12 @@ final class MediaChannel {
     /// The last frame played, repeated at falling gain to conceal a missing one.
     private var lastPlayed: [Int16] = []
     private var concealedRun = 0
-    /// Digits that arrive as tones (`dtmf_inband` both ways), reported like telephone-events.
+    /// Digits that arrive as tones (`dtmf_inband` both ways), reported like telephone-events;
+    /// only while no telephone-event is negotiated: then the far end sends its digits as events
+    /// and suppresses its in-band ones, as the phone does (GUIDE.md §9.6, `dtmf_outofband: avt`),
+    /// and listening for tones too would report a digit twice (and cost every frame).
     private var detector = DTMFDetector()
+    private var detectsTones = true
     private var frame = [Int16](repeating: 0, count: AudioFormat.frameSamples)
     private var encoded: [UInt8] = []
     /// The frame the jitter buffer hands out, still encoded (reused).
@@ -64,6 +68,7 @@ final class MediaChannel {
         negotiated = media
         sends = media.direction.sends && media.remoteAddress != "0.0.0.0"
         receives = media.direction.receives
+        detectsTones = media.dtmfPayloadType == nil
         remote = RTPEndpoint(ipv4: media.remoteAddress, port: media.remotePort)
         rtcpRemote = remote.map { RTPEndpoint(address: $0.address, port: $0.port &+ 1) }
         if var s = session {
@@ -173,7 +178,7 @@ final class MediaChannel {
             lastPlayed.removeAll(keepingCapacity: true)
             lastPlayed.append(contentsOf: decoded)
             concealedRun = 0
-            if let key = detector.process(decoded) {
+            if detectsTones, let key = detector.process(decoded) {
                 log.debug("RTP: received DTMF \(key) (in-band)")
                 heard(key)
             }
