@@ -223,7 +223,7 @@ let package = Package(
             dependencies: [
                 "TextUtilities",
                 // The man pages (`deskphone man`) are generated from these modules' declarations.
-                "Provisioning", "PhoneClock", "Commands", "Console", "Phone", "DaemonOptions", "SIPStack", "Firmware",
+                "Provisioning", "PhoneClock", "Commands", "Console", "Phone", "DaemonOptions", "SIPStack", "Firmware", "SSHRelay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -25,11 +25,11 @@ enum DeskphoneSSH {
         _ = cruntime_die_with_parent(SIGTERM)
         if getppid() == 1 { exit(0) }  // (the daemon died before the line above)
         closeInheritedDescriptors()
-        guard let (host, port, level) = parseArguments(Array(CommandLine.arguments.dropFirst())) else {
-            fputs("usage: deskphone-ssh --listen ADDR:PORT [--log-level LEVEL] (started by deskphoned --ssh, with its control socket as fd 3)\n", fdopen(2, "w"))
+        guard let options = SSHServerCommandLine(parsing: Array(CommandLine.arguments.dropFirst())) else {
+            fputs(SSHServerCommandLine.usage + "\n", fdopen(dup(2), "w"))
             exit(2)
         }
-        Loggers.bootstrap(level: level)
+        Loggers.bootstrap(level: options.logLevel)
         let log = Logger.category(.plat)
         let control = ControlSocket(descriptor: controlDescriptor)
         let hostKey: HostKey
@@ -45,7 +45,7 @@ enum DeskphoneSSH {
         }
         let link = DaemonLink(socket: control, logger: log)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let server = SSHServer(group: group, configuration: .init(host: host, port: port, hostKey: hostKey, logger: log), link: link)
+        let server = SSHServer(group: group, configuration: .init(host: options.host, port: options.port, hostKey: hostKey, logger: log), link: link)
         do {
             let address = try await server.start()
             try control.send(.listening(address: "\(address)"))
@@ -58,27 +58,6 @@ enum DeskphoneSSH {
         reader.start()
         _ = try? await reader.runIfActive { link.readAnswers() }
         exit(1)
-    }
-
-    /// `--listen HOST:PORT` (`[v6]:PORT` too) and `--log-level`.
-    static func parseArguments(_ arguments: [String]) -> (String, Int, Logger.Level)? {
-        var listen: String?, level = Logger.Level.info
-        var i = 0
-        while i + 1 < arguments.count {
-            switch arguments[i] {
-            case "--listen": listen = arguments[i + 1]
-            case "--log-level":
-                guard let l = Logger.Level(rawValue: arguments[i + 1]) else { return nil }
-                level = l
-            default: return nil
-            }
-            i += 2
-        }
-        guard i == arguments.count, let listen, let colon = listen.lastIndex(of: ":"),
-              let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else { return nil }
-        var host = String(listen[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host, port, level)
     }
 
     /// Everything but standard input, output, error and the control socket: the daemon's

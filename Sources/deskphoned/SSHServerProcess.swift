@@ -220,8 +220,8 @@ final class SSHServerProcess: Sendable {
         posix_spawnattr_setsigmask(&attributes, &noSignals)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-        let arguments = [configuration.executable, "--listen", "\(host):\(configuration.port)", "--log-level", configuration.logLevel.rawValue]
+        let arguments = [configuration.executable]
+            + SSHServerCommandLine(host: configuration.host, port: configuration.port, logLevel: configuration.logLevel).arguments
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0

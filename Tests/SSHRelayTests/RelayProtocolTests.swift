@@ -82,3 +82,21 @@ import Testing
         }
     }
 }
+
+/// deskphone-ssh's command line as deskphoned writes it and the child reads it.
+@Suite struct SSHServerCommandLineTests {
+    @Test func whatTheDaemonWritesTheChildReads() {
+        for line in [SSHServerCommandLine(host: "127.0.0.1", port: 0), SSHServerCommandLine(host: "::1", port: 2222, logLevel: .debug),
+                     SSHServerCommandLine(host: "0.0.0.0", port: 65535, logLevel: .error)] {
+            #expect(SSHServerCommandLine(parsing: line.arguments) == line, "\(line.arguments)")
+        }
+        #expect(SSHServerCommandLine(host: "::1", port: 22).arguments == ["--listen", "[::1]:22", "--log-level", "info"])
+    }
+
+    @Test func badCommandLinesAreRefused() {
+        for bad in [[], ["--listen"], ["--listen", "127.0.0.1"], ["--listen", ":22"], ["--listen", "h:70000"],
+                    ["--listen", "h:22", "--log-level", "loud"], ["--listen", "h:22", "extra"], ["--port", "22"]] {
+            #expect(SSHServerCommandLine(parsing: bad) == nil, "\(bad)")
+        }
+    }
+}
