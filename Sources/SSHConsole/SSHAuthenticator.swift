@@ -15,6 +15,8 @@ final class SSHAuthenticator: NIOSSHServerUserAuthenticationDelegate {
     /// Called after the last wrong password the daemon's policy allows: cut the connection.
     let onLockOut: () -> Void
     private var failures = 0
+    /// The user name of the accepted login (only logged and passed on: the phone has none).
+    private(set) var user = ""
 
     init(link: DaemonLink, peer: String, eventLoop: any EventLoop,
          onSuccess: @escaping () -> Void, onLockOut: @escaping () -> Void) {
@@ -51,6 +53,7 @@ final class SSHAuthenticator: NIOSSHServerUserAuthenticationDelegate {
             let authenticator = bound.value
             switch answer {
             case .accept:
+                authenticator.user = user
                 authenticator.onSuccess()
                 responsePromise.succeed(.success)
             case .refuse:

@@ -129,13 +129,14 @@ public final class SSHServer: Sendable {
         let link = self.link
         let server = SSHServerConfiguration(hostKeys: [NIOSSHPrivateKey(ed25519Key: configuration.hostKey.privateKey)],
                                             userAuthDelegate: authenticator)
+        let authenticated = NIOLoopBound(authenticator, eventLoop: channel.eventLoop)
         let handler = NIOSSHHandler(role: .server(server), allocator: channel.allocator) { child, type in
             child.eventLoop.makeCompletedFuture {
                 guard case .session = type else {
                     logger.notice("ssh: \(peer): \(type) channel refused (only shell and exec sessions)")
                     throw ChannelError.operationUnsupported
                 }
-                try child.pipeline.syncOperations.addHandler(SSHSessionRelay(link: link, peer: peer, user: "", logger: logger))
+                try child.pipeline.syncOperations.addHandler(SSHSessionRelay(link: link, peer: peer, user: authenticated.value.user, logger: logger))
             }
         }
         try channel.pipeline.syncOperations.addHandlers([handler, ConnectionErrorHandler(peer: peer, logger: logger)])
