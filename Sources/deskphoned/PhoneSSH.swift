@@ -52,6 +52,7 @@ enum PhoneSSH {
                   logLevel: settings.logLevel, hostKey: hostKey, login: login, logger: log),
             sessions: sessions, eventLoop: group.next())
         server.start()
+        ImageLoader.beforeRestart.withLockedValue { $0.append { server.stopBeforeExec() } }
         return server
     }
 

@@ -72,6 +72,21 @@ final class SSHServerProcess: Sendable {
         try? await thread.shutdownGracefully()
     }
 
+    /// Before the daemon execs a new image: the child is stopped and reaped (by the thread)
+    /// within `timeout`, so that no zombie is left and the port is free for the new image's.
+    /// Blocks: the exec follows.
+    func stopBeforeExec(timeout: Duration = .seconds(2)) {
+        let (pid, restart) = state.withLockedValue { s in
+            s.stopped = true
+            return (s.pid, s.restart)
+        }
+        restart?.cancel()
+        guard let pid else { return }
+        kill(pid, SIGTERM)
+        let deadline = ContinuousClock.now + timeout
+        while state.withLockedValue({ $0.pid != nil }), ContinuousClock.now < deadline { usleep(5_000) }
+    }
+
     private func launch() {
         thread.submit { [self] availability in
             guard case .active = availability else { return }

@@ -34,10 +34,10 @@ import Glibc
             return phone
         }
 
-        func launch(_ extra: [String] = [], waitFor: String = "ssh listening on") async throws -> DaemonUnderTest {
+        func launch(_ extra: [String] = [], ssh: String = "127.0.0.1:0", waitFor: String = "ssh listening on") async throws -> DaemonUnderTest {
             try await DaemonUnderTest.launch(
                 ["--provision", dir + "/tftpboot", "--flash", flash, "--mac", DaemonUnderTest.mac, "--telnet", "127.0.0.1:0",
-                 "--ssh", "127.0.0.1:0", "--config", "/dev/null"] + extra,
+                 "--ssh", ssh, "--config", "/dev/null"] + extra,
                 in: dir, waitFor: waitFor)
         }
 
@@ -320,6 +320,27 @@ import Glibc
         try await daemon.waitFor("ssh: cannot start \(phone.dir)/no-such-program: No such file or directory")
         let telnet = try await daemon.cli(["show version"], password: "s3cret")
         #expect(telnet.output.contains("Deskphone \(DeskphoneVersion.version)"), "\(telnet)")
+        await Self.stop(daemon)
+    }
+
+    /// `reset hard` execs the loader in place of the daemon: its deskphone-ssh is stopped and
+    /// reaped first (no zombie, and the port is free at once for the new image's).
+    @Test(.timeLimit(.minutes(3))) func aRestartStopsTheSSHServerFirstAndTheNewImageListensOnTheSamePort() async throws {
+        if Self.toolsMissing() { return }
+        let phone = try await Phone.make()
+        let port = try Sockets.freeTCPPort()
+        let daemon = try await phone.launch(ssh: "127.0.0.1:\(port)")
+        defer { daemon.stop() }
+        let first = try #require(Self.serverPID(daemon))
+        _ = try await daemon.cli(["reset hard"], password: "s3cret")
+        try await daemon.waitFor("ssh listening on", count: 2)
+        #expect(daemon.log.contains("deskphone-ssh (pid \(first)) stopped"), "\(daemon.log)")
+        #expect(!daemon.log.contains("Address already in use"), "\(daemon.log)")
+        #expect(!FileManager.default.fileExists(atPath: "/proc/\(first)"), "the old deskphone-ssh was reaped (no zombie of the new image)")
+        #expect(try Self.sshPort(daemon) == port)
+        let login = try await phone.sshWithKey("alice", port: port, command: "show version")
+        #expect(login.code == 0, "\(login)")
+        #expect(daemon.occurrences("deskphoned starting: pid \(daemon.process.pid)") == 2)
         await Self.stop(daemon)
     }
 }
