@@ -196,8 +196,9 @@ final class SSHServerProcess: Sendable {
     private func scheduleRestart(ranFor: Duration) {
         let delay = state.withLockedValue { s -> Int64? in
             guard !s.stopped else { return nil }
-            s.quickDeaths = ranFor > .seconds(60) ? 0 : s.quickDeaths + 1
-            return min(30, Int64(1) << Int64(min(s.quickDeaths - 1, 5)))
+            // 1, 2, 4 … 30 s while it keeps dying; 1 s again after one that ran a minute.
+            s.quickDeaths = ranFor > .seconds(60) ? 1 : s.quickDeaths + 1
+            return Self.restartDelay(afterQuickDeaths: s.quickDeaths)
         }
         guard let delay else { return finish() }
         configuration.logger.notice("ssh: restarting \(configuration.executable) in \(delay) s")
@@ -246,6 +247,11 @@ final class SSHServerProcess: Sendable {
             throw RelayProtocolError(String(cString: strerror(r)))
         }
         return (pid, mine)
+    }
+
+    /// Seconds before the next start after `n` (≥ 1) deaths in a row.
+    static func restartDelay(afterQuickDeaths n: Int) -> Int64 {
+        min(30, Int64(1) << Int64(min(max(n, 1) - 1, 5)))
     }
 
     /// The run is over for good (stopped): `stop` may go on.
