@@ -52,7 +52,7 @@ test-tsan: test-deps
 
 ## make man: regenerate the man pages kept in Man/ from the code's declarations (run it after
 ## adding a command, an option or a parameter; Tests/ManPageTests fails while Man/ is stale).
-MAN_PAGES = deskphoned.8 deskphone.1 deskphone.cnf.5
+MAN_PAGES = deskphoned.8 deskphone.1 deskphone.cnf.5 deskphone-ssh.8
 man: build
 	@mkdir -p Man
 	@for page in $(MAN_PAGES); do \

@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "deskphoned", targets: ["deskphoned"]),
         .executable(name: "deskphone", targets: ["deskphone"]),
+        .executable(name: "deskphone-ssh", targets: ["deskphone-ssh"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -126,16 +127,39 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
-        // The CLI over SSH (issue 17): swift-nio-ssh's server carrying the same CLISession as
-        // telnet, OpenSSH authorized_keys, the host key. Apart from Console so that nothing of
-        // it (nor NIOSSH) is touched unless the daemon enables it.
+        // What deskphoned and deskphone-ssh share without NIOSSH or Foundation (issue 16): the
+        // relay protocol and its control socket, the login decisions, authorized_keys, the host
+        // key, and the daemon's end of the relayed sessions.
+        .target(
+            name: "SSHRelay",
+            dependencies: [
+                "Console", "Diagnostics",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The CLI over SSH (issue 17): swift-nio-ssh's server, in deskphone-ssh only (issue 16:
+        // NIOSSH brings full Foundation, 54 MB of the static daemon); it relays every login and
+        // session to the daemon.
         .target(
             name: "SSHConsole",
             dependencies: [
-                "Console", "Diagnostics",
+                "Console", "Diagnostics", "SSHRelay",
                 .product(name: "NIOSSH", package: "swift-nio-ssh"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The SSH server process deskphoned starts for `--ssh` (installed beside it).
+        .executableTarget(
+            name: "deskphone-ssh",
+            dependencies: [
+                "SSHConsole", "SSHRelay", "Diagnostics", "CRuntime",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -179,7 +203,8 @@ let package = Package(
             name: "deskphoned",
             dependencies: [
                 "Provisioning", "Diagnostics", "Console", "Commands", "Phone", "DaemonOptions", "Scheduling", "Media", "Firmware", "SIPStack",
-                "SSHConsole",
+                // (not SSHConsole: deskphone-ssh serves SSH, issue 16)
+                "SSHRelay",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -198,7 +223,7 @@ let package = Package(
             dependencies: [
                 "TextUtilities",
                 // The man pages (`deskphone man`) are generated from these modules' declarations.
-                "Provisioning", "PhoneClock", "Commands", "Console", "Phone", "DaemonOptions", "SIPStack", "Firmware",
+                "Provisioning", "PhoneClock", "Commands", "Console", "Phone", "DaemonOptions", "SIPStack", "Firmware", "SSHRelay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -273,11 +298,20 @@ let package = Package(
         .testTarget(
             name: "SSHConsoleTests",
             dependencies: [
-                "SSHConsole", "Console", "TestKit",
+                "SSHConsole", "SSHRelay", "Console", "TestKit",
                 .product(name: "NIOSSH", package: "swift-nio-ssh"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "SSHRelayTests",
+            dependencies: [
+                "SSHRelay", "Console", "TestKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),

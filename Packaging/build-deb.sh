@@ -18,6 +18,7 @@ step "release build (--static-swift-stdlib, $SCRATCH)"
 start=$(date +%s)
 $SWIFT build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product deskphoned
 $SWIFT build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product deskphone
+$SWIFT build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product deskphone-ssh
 bin=$($SWIFT build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --show-bin-path)
 echo "build: $(( $(date +%s) - start )) s" >&2
 
@@ -39,7 +40,10 @@ umask 022
 step "files"
 install -D -m 0755 "$bin/deskphoned" "$root/usr/sbin/deskphoned"
 install -D -m 0755 "$bin/deskphone" "$root/usr/bin/deskphone"
-strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/sbin/deskphoned" "$root/usr/bin/deskphone"
+# The SSH server deskphoned starts for --ssh, beside it (its --ssh-server default; issue 16).
+install -D -m 0755 "$bin/deskphone-ssh" "$root/usr/sbin/deskphone-ssh"
+strip --strip-unneeded --remove-section=.comment --remove-section=.note \
+  "$root/usr/sbin/deskphoned" "$root/usr/bin/deskphone" "$root/usr/sbin/deskphone-ssh"
 install -D -m 0644 "$here/deskphoned.service" "$root/usr/lib/systemd/system/deskphoned.service"
 install -D -m 0644 "$here/deskphoned.conf" "$root/etc/deskphone/deskphoned.conf"
 # The public keys a firmware image must be signed by (deskphoned --image-keys): conffiles, so
@@ -77,7 +81,7 @@ declare -A dep=()
 # sound card, bcg729 at the first call, libedit with the serial console. Their names are the
 # `file` of ALSALibrary, Bcg729Library (Sources/Media) and EditLineLibrary (Sources/Console).
 dlopened="libasound.so.2 libbcg729.so.0 libedit.so.2"
-for lib in $( (objdump -p "$root/usr/sbin/deskphoned" "$root/usr/bin/deskphone" | awk '$1 == "NEEDED" { print $2 }'; printf '%s\n' $dlopened) | sort -u); do
+for lib in $( (objdump -p "$root/usr/sbin/deskphoned" "$root/usr/bin/deskphone" "$root/usr/sbin/deskphone-ssh" | awk '$1 == "NEEDED" { print $2 }'; printf '%s\n' $dlopened) | sort -u); do
   owner=$(dpkg -S "*/$lib" 2>/dev/null | grep -v -- '-dev' | head -1 | cut -d: -f1) || true
   [ -n "$owner" ] || die "no installed package holds $lib"
   # The version from the package's shlibs file (what dpkg-shlibdeps falls back to), else none.

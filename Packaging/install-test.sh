@@ -72,6 +72,7 @@ echo "/var/lib/deskphone: $owner"
 in_root dpkg-query -W -f='${Conffiles}\n' deskphone | grep -q /etc/deskphone/deskphoned.conf || fail "conffile"
 in_root dpkg-query -W -f='${Conffiles}\n' deskphone | grep -q /etc/deskphone/image-keys/deskphone-release.pub || fail "image key conffile"
 in_root deskphone --version
+[ -x "$root/usr/sbin/deskphone-ssh" ] || fail "no /usr/sbin/deskphone-ssh (deskphoned --ssh starts it)"
 for m in man8/deskphoned.8.gz man1/deskphone.1.gz man5/deskphone.cnf.5.gz; do
   [ -s "$root/usr/share/man/$m" ] || fail "no /usr/share/man/$m"
 done
@@ -128,7 +129,7 @@ apt autoremove --purge -y >/dev/null || fail "apt-get autoremove"
 left=""
 in_root dpkg -L deskphone >/dev/null 2>&1 && left="$left dpkg-L"
 in_root dpkg -s deskphone >/dev/null 2>&1 && left="$left dpkg-status"
-for p in /etc/deskphone /var/lib/deskphone /usr/sbin/deskphoned /usr/bin/deskphone /usr/lib/systemd/system/deskphoned.service \
+for p in /etc/deskphone /var/lib/deskphone /usr/sbin/deskphoned /usr/sbin/deskphone-ssh /usr/bin/deskphone /usr/lib/systemd/system/deskphoned.service \
          /usr/share/doc/deskphone /usr/share/man/man8/deskphoned.8.gz /etc/systemd/system/multi-user.target.wants/deskphoned.service; do
   [ -e "$root$p" ] || [ -L "$root$p" ] && left="$left $p"
 done

@@ -5,7 +5,8 @@ the change), from one run, alternating the variants.
   - start: exec -> the listener's log line ("telnet listening on", or with SSH on "ssh listening
     on", which comes after the telnet one), polled every 0.5 ms; the median of RUNS starts;
   - idle: VmRSS, RssAnon and RssFile SETTLE seconds after that line (the start-up code is
-    unmapped a second after the boot, ColdCode), the median of the runs.
+    unmapped a second after the boot, ColdCode), the median of the runs; with SSH on, the
+    daemon's children's VmRSS too (deskphone-ssh, the SSH server process since issue 16).
 Each start gets a new flash folder, so an SSH start includes making and writing its host key
 (the first start's cost); --keep-flash reuses one folder (later starts: the key is read).
 Usage: bench-ssh.py BIN [--compare OTHER_BIN] [--runs N] [--settle S] [--keep-flash]"""
@@ -32,6 +33,22 @@ def status_kb(pid: int) -> dict:
     return out
 
 
+def children_rss_kb(pid: int) -> int:
+    """The VmRSS of the direct children of `pid` (all its threads' children)."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            children = open(f"/proc/{pid}/task/{task}/children").read().split()
+        except OSError:
+            continue
+        for child in children:
+            try:
+                total += status_kb(int(child)).get("VmRSS", 0)
+            except OSError:
+                pass
+    return total
+
+
 def one(binary: str, ssh: bool, work: str, flash: str, settle: float) -> tuple[float, dict]:
     log = os.path.join(work, "log")
     args = [binary, "--provision", os.path.join(work, "tftpboot"), "--flash", flash, "--mac", "00:11:AA:BB:CC:42",
@@ -53,6 +70,7 @@ def one(binary: str, ssh: bool, work: str, flash: str, settle: float) -> tuple[f
             elapsed = (time.monotonic() - start) * 1000
             time.sleep(settle)
             memory = status_kb(p.pid)
+            memory["children"] = children_rss_kb(p.pid)
         finally:
             p.terminate()
             p.wait(10)
@@ -83,11 +101,11 @@ def main() -> None:
                 elapsed, memory = one(binary, ssh, work, flash, a.settle)
                 results[name][0].append(elapsed)
                 results[name][1].append(memory)
-    print(f"{'variant':18} {'start ms':>9} {'VmRSS kB':>9} {'RssAnon kB':>11} {'RssFile kB':>11}   ({a.runs} runs, medians)")
+    print(f"{'variant':18} {'start ms':>9} {'VmRSS kB':>9} {'RssAnon kB':>11} {'RssFile kB':>11} {'children kB':>12}   ({a.runs} runs, medians)")
     for name, _, _ in variants:
         times, memories = results[name]
         med = lambda k: statistics.median(m[k] for m in memories)
-        print(f"{name:18} {statistics.median(times):9.1f} {med('VmRSS'):9.0f} {med('RssAnon'):11.0f} {med('RssFile'):11.0f}")
+        print(f"{name:18} {statistics.median(times):9.1f} {med('VmRSS'):9.0f} {med('RssAnon'):11.0f} {med('RssFile'):11.0f} {med('children'):12.0f}")
 
 
 if __name__ == "__main__":

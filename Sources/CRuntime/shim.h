@@ -23,3 +23,8 @@ static inline int cruntime_single_malloc_arena(void) { return mallopt(M_ARENA_MA
 // Gives the heap's free pages back to the kernel (glibc's malloc_trim(0) releases every whole
 // free page, not only the top of the heap): the boot's garbage, once it is over.
 static inline int cruntime_trim_heap(void) { return malloc_trim(0); }
+
+// deskphone-ssh, the daemon's child (issue 16), is sent `sig` when the daemon's thread that
+// spawned it ends (prctl is variadic: Swift cannot call it).
+#include <sys/prctl.h>
+static inline int cruntime_die_with_parent(int sig) { return prctl(PR_SET_PDEATHSIG, sig); }

@@ -14,7 +14,7 @@ extension DaemonArguments {
     public static func parsePlain(_ arguments: [String]) -> DaemonArguments? {
         var a = DaemonArguments()
         a.flash = nil; a.tftp = nil; a.provision = nil; a.mac = nil; a.model = nil; a.logLevel = nil
-        a.telnet = nil; a.ssh = nil; a.telnetIdleTimeout = nil; a.console = nil; a.consoleSpeed = nil; a.sipAddress = nil
+        a.telnet = nil; a.ssh = nil; a.sshServer = nil; a.telnetIdleTimeout = nil; a.console = nil; a.consoleSpeed = nil; a.sipAddress = nil
         a.audio = nil; a.echoCanceller = nil; a.configFile = nil
         a.imageKeys = nil; a.upgradeHealthTimeout = nil; a.checkSyncDelay = nil
         var seen: [Substring] = []   // (an array: a Set's first use costs a conformance lookup)
@@ -41,7 +41,7 @@ extension DaemonArguments {
 
     /// The long names `parsePlain` reads, one for each option declared above.
     public static let plainOptionNames = [
-        "flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "ssh", "telnet-idle-timeout", "console",
+        "flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "ssh", "ssh-server", "telnet-idle-timeout", "console",
         "console-speed", "sip-address", "audio", "echo-canceller", "config", "image-keys", "upgrade-health-timeout",
         "check-sync-delay",
     ]
@@ -58,6 +58,7 @@ extension DaemonArguments {
         case "log-level": guard let v = typed(Logger.Level.self) else { return false }; logLevel = v
         case "telnet": guard let v = typed(ListenAddress.self) else { return false }; telnet = v
         case "ssh": guard let v = typed(ListenOrOff.self) else { return false }; ssh = v
+        case "ssh-server": sshServer = text
         case "telnet-idle-timeout": guard let v = typed(Seconds.self) else { return false }; telnetIdleTimeout = v
         case "console": console = text
         case "console-speed": guard let v = typed(ConsoleSpeed.self) else { return false }; consoleSpeed = v

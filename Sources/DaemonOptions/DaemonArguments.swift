@@ -56,6 +56,11 @@ public struct DaemonArguments: ParsableArguments {
                                valueName: "addr:port|off"))
     public var ssh: ListenOrOff?
 
+    @Option(name: .customLong("ssh-server"),
+            help: ArgumentHelp("The SSH server program that --ssh starts (a child process that relays every login and session to the daemon); by default \(DaemonSettings.sshServerName) in the folder of the installed deskphoned (not of a firmware image started from the flash).",
+                               valueName: "path"))
+    public var sshServer: String?
+
     @Option(name: .customLong("telnet-idle-timeout"),
             help: ArgumentHelp("Seconds without input after which a logged-in telnet session is closed (\(DaemonSettings.defaultTelnetIdleTimeout) by default). A connection that has not logged in is closed after \(DaemonSettings.loginTimeoutSeconds) s.",
                                valueName: "seconds"))
@@ -141,6 +146,7 @@ public struct DaemonArguments: ParsableArguments {
             upgradeHealthTimeout: (try upgradeHealthTimeout ?? fromFile("upgrade-health-timeout"))?.value ?? DaemonSettings.defaultUpgradeHealthTimeout,
             checkSyncDelay: (try checkSyncDelay ?? fromFile("check-sync-delay"))?.value ?? DaemonSettings.defaultCheckSyncDelay)
         if case .listen(let address) = sshListen { s.ssh = (address.host, address.port) }
+        s.sshServer = sshServer ?? file["ssh-server"]?.value
         if s.tftp != nil && s.provision != nil {
             throw ValidationError("--tftp and --provision exclude each other")
         }

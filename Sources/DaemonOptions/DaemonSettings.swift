@@ -18,6 +18,8 @@ public struct DaemonSettings: Sendable {
     public var telnet: (host: String, port: Int)
     /// `--ssh`: the SSH CLI's listen address; nil (the default): no SSH server, no host key.
     public var ssh: (host: String, port: Int)? = nil
+    /// `--ssh-server`: the SSH server program; nil: `sshServerName` beside the installed daemon.
+    public var sshServer: String? = nil
     public var console: ConsoleChoice
     public var consoleSpeed: Int
     /// The local address the SIP transport binds (the port is `voip_control_port`).
@@ -77,7 +79,7 @@ public struct DaemonSettings: Sendable {
     }
 
     /// The keys a daemon config file may set: the long option names.
-    public static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "ssh", "console", "console-speed",
+    public static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "ssh", "ssh-server", "console", "console-speed",
                                   "sip-address", "telnet-idle-timeout", "audio", "echo-canceller",
                                   "image-keys", "upgrade-health-timeout", "check-sync-delay"]
     /// Installed by the .deb as conffiles (Packaging/image-keys).
@@ -92,6 +94,8 @@ public struct DaemonSettings: Sendable {
     public static let defaultFlash = "flash"
     /// The flash folder of the SSH host key and authorized keys.
     public static let sshFolder = "ssh"
+    /// The SSH server's program, installed beside deskphoned (issue 16).
+    public static let sshServerName = "deskphone-ssh"
     /// Keys that may log in over SSH besides the flash's (installed systems).
     public static let systemAuthorizedKeys = "/etc/deskphone/authorized_keys"
     /// Development default; the installed daemon config sets port 23.

@@ -4,40 +4,34 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSH
+import SSHRelay
 import NIOConcurrencyHelpers
 
-/// The admin CLI over SSH (issue 17; beyond the reference phone, which has telnet only): the
-/// same `TerminalSession`s as telnet, one per `session` channel, at most `maxSessions` at a
-/// time. Connections that have not logged in are limited apart (at most `maxPendingLogins`,
-/// the oldest closed to make room, each for at most `loginTimeout`), as telnet's are. No port
-/// forwarding, no sftp: only `shell` and `exec` channels.
+/// The SSH server of `deskphone-ssh` (issue 17; beyond the reference phone, which has telnet
+/// only; a process of its own since issue 16, so that the daemon links no NIOSSH): logins are
+/// decided by the daemon (`DaemonLink`), and each `session` channel is relayed to the daemon,
+/// where the same `TerminalSession`s as telnet's run. Connections that have not logged in are
+/// limited here (at most `maxPendingLogins`, the oldest closed to make room, each for at most
+/// `loginTimeout`), as telnet's are. No port forwarding, no sftp: only `shell` and `exec`.
 public final class SSHServer: Sendable {
     public struct Configuration: Sendable {
         public var host: String
         /// Tests bind 0 and read the bound address from `start`.
         public var port: Int
         public var hostKey: HostKey
-        public var login: SSHLogin
-        public var maxSessions: Int
         public var maxPendingLogins: Int
         public var loginTimeout: TimeAmount
-        public var idleTimeout: TimeAmount
         public var logger: Logger
 
-        public init(host: String, port: Int, hostKey: HostKey, login: SSHLogin,
-                    maxSessions: Int = TelnetServer.Configuration.defaultMaxSessions,
+        public init(host: String, port: Int, hostKey: HostKey,
                     maxPendingLogins: Int = TelnetServer.Configuration.defaultMaxPendingLogins,
                     loginTimeout: TimeAmount = TelnetServer.Configuration.defaultLoginTimeout,
-                    idleTimeout: TimeAmount = TelnetServer.Configuration.defaultIdleTimeout,
                     logger: Logger = Logger.category(.plat)) {
             self.host = host
             self.port = port
             self.hostKey = hostKey
-            self.login = login
-            self.maxSessions = maxSessions
             self.maxPendingLogins = maxPendingLogins
             self.loginTimeout = loginTimeout
-            self.idleTimeout = idleTimeout
             self.logger = logger
         }
     }
@@ -47,23 +41,19 @@ public final class SSHServer: Sendable {
         /// Connections not yet authenticated, oldest first.
         var pending: [Int] = []
         var connections: [Int: (channel: any Channel, peer: String)] = [:]
-        /// Session channels admitted (shell or exec), by id.
-        var sessions: Set<Int> = []
         var nextID = 0
         var stopped = false
     }
 
     private let group: any EventLoopGroup
     private let configuration: Configuration
-    private let factory: TerminalSessionFactory
+    private let link: DaemonLink
     private let state = NIOLockedValueBox(State())
 
-    /// `factory` makes the session of each shell or exec channel: the login is over by then
-    /// (SSH's), so its sessions start logged in.
-    public init(group: any EventLoopGroup, configuration: Configuration, factory: @escaping TerminalSessionFactory) {
+    public init(group: any EventLoopGroup, configuration: Configuration, link: DaemonLink) {
         self.group = group
         self.configuration = configuration
-        self.factory = factory
+        self.link = link
     }
 
     /// Binds and starts accepting; returns the bound address.
@@ -86,9 +76,9 @@ public final class SSHServer: Sendable {
         for connection in connections { try? await connection.close() }
     }
 
-    /// How many session channels run and how many connections wait to log in.
-    public var counts: (sessions: Int, pendingLogins: Int) {
-        state.withLockedValue { ($0.sessions.count, $0.pending.count) }
+    /// How many connections wait to log in.
+    public var pendingLogins: Int {
+        state.withLockedValue { $0.pending.count }
     }
 
     /// Called on the new connection's event loop.
@@ -127,7 +117,7 @@ public final class SSHServer: Sendable {
             channel.close(promise: nil)
         }
         let authenticator = SSHAuthenticator(
-            login: configuration.login, peer: peer, logger: logger, eventLoop: channel.eventLoop,
+            link: link, peer: peer, eventLoop: channel.eventLoop,
             onSuccess: { [self] in
                 loginTimer.cancel()
                 state.withLockedValue { $0.pending.removeAll { $0 == id } }
@@ -136,33 +126,20 @@ public final class SSHServer: Sendable {
                 // After the failure has gone out.
                 channel.eventLoop.scheduleTask(in: .milliseconds(100)) { channel.close(promise: nil) }
             })
-        let factory = self.factory, idleTimeout = configuration.idleTimeout
-        let server = SSHServerConfiguration(hostKeys: [configuration.hostKey.sshKey], userAuthDelegate: authenticator)
-        let handler = NIOSSHHandler(role: .server(server), allocator: channel.allocator) { [self] child, type in
+        let link = self.link
+        let server = SSHServerConfiguration(hostKeys: [NIOSSHPrivateKey(ed25519Key: configuration.hostKey.privateKey)],
+                                            userAuthDelegate: authenticator)
+        let authenticated = NIOLoopBound(authenticator, eventLoop: channel.eventLoop)
+        let handler = NIOSSHHandler(role: .server(server), allocator: channel.allocator) { child, type in
             child.eventLoop.makeCompletedFuture {
                 guard case .session = type else {
                     logger.notice("ssh: \(peer): \(type) channel refused (only shell and exec sessions)")
                     throw ChannelError.operationUnsupported
                 }
-                let sessionID = state.withLockedValue { state -> Int in state.nextID += 1; return state.nextID }
-                child.closeFuture.whenComplete { [self] _ in _ = state.withLockedValue { $0.sessions.remove(sessionID) } }
-                try child.pipeline.syncOperations.addHandler(SSHSessionHandler(
-                    SSHSessionHandler.Environment(factory: factory, peer: peer, idleTimeout: idleTimeout, logger: logger,
-                                                  onLogin: { [self] in admit(sessionID, peer: peer) })))
+                try child.pipeline.syncOperations.addHandler(SSHSessionRelay(link: link, peer: peer, user: authenticated.value.user, logger: logger))
             }
         }
         try channel.pipeline.syncOperations.addHandlers([handler, ConnectionErrorHandler(peer: peer, logger: logger)])
-    }
-
-    /// A session channel wants to start: it counts if there is room.
-    private func admit(_ id: Int, peer: String) -> Bool {
-        let admitted = state.withLockedValue { state -> Bool in
-            guard state.sessions.count < configuration.maxSessions else { return false }
-            state.sessions.insert(id)
-            return true
-        }
-        if !admitted { configuration.logger.notice("ssh: refused a session of \(peer): too many sessions") }
-        return admitted
     }
 
     /// "ip:port" of a peer.

@@ -6,7 +6,7 @@ struct ManCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "man",
         abstract: "Print a man page (roff) generated from the code's declarations.",
-        discussion: "NAME is deskphoned.8, deskphone.1 or deskphone.cnf.5 (the section may be left out).")
+        discussion: "NAME is deskphoned.8, deskphone.1, deskphone.cnf.5 or deskphone-ssh.8 (the section may be left out).")
 
     @Argument(help: ArgumentHelp("The page to print.", valueName: "name"))
     var name: String?

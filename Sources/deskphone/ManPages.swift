@@ -4,6 +4,7 @@ import Console
 import DaemonOptions
 import PhoneClock
 import Provisioning
+import SSHRelay
 
 /// The man pages, generated from the declarations they document: deskphoned's options
 /// (`DaemonArguments`), the CLI commands (`PhoneCommands`), the parameter table
@@ -15,6 +16,7 @@ enum ManPages {
         ("deskphoned.8", { deskphoned() }),
         ("deskphone.1", { deskphone() }),
         ("deskphone.cnf.5", { deskphoneCnf() }),
+        ("deskphone-ssh.8", { deskphoneSSH() }),
     ]
 
     static func render(_ name: String) -> String? {
@@ -118,7 +120,9 @@ enum ManPages {
             with status 1 when it printed an error. Wrong passwords share telnet's pauses, counted by source \
             address, and telnet's limits on sessions, waiting logins and idle time apply. The Ed25519 host \
             key is made at the first start with --ssh in FLASH/\(DaemonSettings.sshFolder)/host_ed25519_key \
-            (its .pub beside it) and kept: the fingerprint is logged at every start.
+            (its .pub beside it) and kept: the fingerprint is logged at every start. The SSH protocol itself \
+            is spoken by \(DaemonSettings.sshServerName)(8), a child process that deskphoned starts (--ssh-server) \
+            and starts again if it dies; logins are decided and sessions run in deskphoned.
             """)
         page.subsection("Commands")
         for spec in PhoneCommands.all {
@@ -141,6 +145,9 @@ enum ManPages {
         ])
         page.item(Roff.bold(DaemonSettings.systemAuthorizedKeys), [
             "Public keys that may log in over SSH (--ssh), besides FLASH/\(DaemonSettings.sshFolder)/authorized_keys.",
+        ])
+        page.item(Roff.bold("/usr/sbin/" + DaemonSettings.sshServerName), [
+            "The SSH server that --ssh starts (--ssh-server names another).",
         ])
         page.item(Roff.bold("/usr/lib/systemd/system/deskphoned.service"), [
             "The systemd unit: runs deskphoned as the user deskphone with CAP_NET_BIND_SERVICE (telnet port 23) and CAP_NET_RAW (ping, traceroute) as its only capabilities.",
@@ -166,6 +173,43 @@ enum ManPages {
             ? "Privilege: non-privileged (telnet_level 1 or 2, and the console)."
             : "Privilege: privileged (telnet_level 2, and the console).")
         page.item(Roff.bold(spec.synopsis), body)
+    }
+
+    // MARK: deskphone-ssh(8)
+
+    static func deskphoneSSH() -> String {
+        let name = DaemonSettings.sshServerName
+        var page = RoffPage(name: name.uppercased(), section: "8", manual: "System Administration")
+        page.section("Name")
+        page.text("\(name) - the SSH server of deskphoned")
+        page.section("Synopsis")
+        page.raw(synopsis(name, SSHServerCommandLine.options.enumerated().map { i, o in
+            i == 0 ? "\(o.name) <\(o.value)>" : "[\(o.name) <\(o.value)>]"
+        }))
+        page.section("Description")
+        page.paragraph("""
+            \(name) serves the admin CLI of deskphoned(8) over SSH. It is not started by hand: deskphoned \
+            starts it when --ssh is given (the program named by --ssh-server, by default this one beside the \
+            installed deskphoned), with a control socket as file descriptor 3, and starts it again after a \
+            pause when it dies. It speaks the SSH protocol only: every password and public key it is offered \
+            (a key after its signature was checked) goes to deskphoned, which decides as it does for telnet \
+            (phone_password, the authorized_keys files, telnet_level, the pauses after wrong passwords), and \
+            every shell or exec session is handed to deskphoned over a socket of its own, where the CLI \
+            session runs. The host key comes from deskphoned too. It exits when deskphoned does.
+            """)
+        page.paragraph("""
+            A process of its own so that deskphoned stays small: the SSH library it is built on needs the \
+            whole of Foundation, which a daemon started without --ssh does not load.
+            """)
+        page.section("Options")
+        for option in SSHServerCommandLine.options {
+            page.item(Roff.bold(option.name) + " " + Roff.italic("<\(option.value)>"), [option.help])
+        }
+        page.section("Exit status")
+        page.paragraph("0 when deskphoned closed the control socket; 1 when it cannot listen or the control socket fails; 2 for a bad command line.")
+        page.section("See also")
+        page.rawParagraph(seeAlso([("deskphoned", "8"), ("ssh", "1")]))
+        return page.text
     }
 
     // MARK: deskphone(1)

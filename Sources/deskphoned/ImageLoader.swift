@@ -2,6 +2,7 @@ import DaemonOptions
 import Diagnostics
 import Firmware
 import Logging
+import NIOConcurrencyHelpers
 import Provisioning
 
 #if canImport(Glibc)
@@ -83,9 +84,14 @@ enum ImageLoader {
         return RunningImage(slot: nil, name: nil, loader: loader, onTrial: false)
     }
 
+    /// What must end before a restart's exec: child processes (deskphone-ssh), which the new
+    /// image would neither know nor reap, and whose listening port it needs.
+    static let beforeRestart = NIOLockedValueBox<[@Sendable () -> Void]>([])
+
     /// The restart of `reset hard` and of an upgrade: the loader in place of this process,
     /// with the same arguments; it starts whatever the marker names now.
     static func restart(loader: String, arguments: [String]) throws {
+        for stop in beforeRestart.withLockedValue({ $0 }) { stop() }
         unsetenv(slotVariable)
         unsetenv(watchdogPIDVariable)
         let reason = exec(loader, arguments)

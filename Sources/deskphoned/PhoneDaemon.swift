@@ -80,9 +80,9 @@ final class PhoneDaemon: Service, Sendable {
             PhoneLoop.trimHeap()
         }
 
-        // The SSH CLI only when --ssh asks for it: otherwise none of its code runs, no key is made.
-        let ssh = settings.ssh == nil ? nil : await PhoneSSH.start(settings: settings, flash: flash, group: group, cli: cli,
-                                                                   phone: phone)
+        // The SSH CLI only when --ssh asks for it: otherwise no deskphone-ssh runs, no key is made.
+        let ssh = settings.ssh == nil ? nil : PhoneSSH.start(settings: settings, flash: flash, group: group, cli: cli,
+                                                             phone: phone, image: image)
         let console = try startConsole(cli.factory(commands: PhoneCommands.tree, phone: phone, access: .console))
         try? await gracefulShutdown()
         log.info("deskphoned stopping")

@@ -7,7 +7,7 @@ import NIOCore
 import NIOPosix
 import Phone
 import Provisioning
-import SSHConsole
+import SSHRelay
 import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
@@ -15,15 +15,18 @@ import Glibc
 #endif
 
 /// The CLI over SSH (`--ssh`, issue 17): the host key from the flash (made at the first start),
-/// the authorized keys from the flash and /etc/deskphone, and the server, whose sessions are
-/// the telnet sessions' (`CLISettings`: prompt, commands, level) and whose password and
-/// back-off are telnet's. Only called when `--ssh` is given.
+/// the authorized keys from the flash and /etc/deskphone, and the server — `deskphone-ssh`, a
+/// child process (issue 16) — whose logins are decided here and whose sessions run here as the
+/// telnet sessions do (`CLISettings`: prompt, commands, level; telnet's password and back-off).
+/// Only called when `--ssh` is given.
 enum PhoneSSH {
     static let hostKeyFile = DaemonSettings.sshFolder + "/host_ed25519_key"
     static let authorizedKeysFile = DaemonSettings.sshFolder + "/authorized_keys"
+    /// The SSH server's executable name, installed beside deskphoned.
+    static let serverName = DaemonSettings.sshServerName
 
     static func start(settings: DaemonSettings, flash: FlashStore, group: any EventLoopGroup, cli: CLISettings,
-                      phone: PhoneRuntime) async -> SSHServer? {
+                      phone: PhoneRuntime, image: RunningImage) -> SSHServerProcess? {
         let log = Logger.category(.plat)
         guard let (host, port) = settings.ssh else { return nil }
         let hostKey: HostKey
@@ -41,20 +44,23 @@ enum PhoneSSH {
             closedReason: {
                 CLISettings.privilege(.ssh, telnetLevel: cli.current.telnetLevel) == nil ? "telnet_level is 0 (remote CLI off)" : nil
             },
-            throttle: cli.throttle)
-        let server = SSHServer(
-            group: group,
-            configuration: .init(host: host, port: port, hostKey: hostKey, login: login,
-                                 idleTimeout: .seconds(Int64(settings.telnetIdleTimeout)), logger: log),
-            factory: cli.factory(commands: PhoneCommands.tree, phone: phone, access: .ssh))
-        do {
-            let address = try await server.start()
-            log.info("ssh listening on \(address) (host key \(hostKey.fingerprint))")
-            return server
-        } catch {
-            log.error("ssh \(host):\(port): \(error)")
-            return nil
-        }
+            throttle: cli.throttle, logger: log)
+        let sessions = RelayedSessions(group: group, factory: cli.factory(commands: PhoneCommands.tree, phone: phone, access: .ssh),
+                                       idleTimeout: .seconds(Int64(settings.telnetIdleTimeout)), logger: log)
+        let server = SSHServerProcess(
+            .init(executable: settings.sshServer ?? defaultServer(image: image), host: host, port: port,
+                  logLevel: settings.logLevel, hostKey: hostKey, login: login, logger: log),
+            sessions: sessions, eventLoop: group.next())
+        server.start()
+        ImageLoader.beforeRestart.withLockedValue { $0.append { server.stopBeforeExec() } }
+        return server
+    }
+
+    /// deskphone-ssh beside the installed deskphoned (the loader: a flash slot's image runs
+    /// from the flash, where no deskphone-ssh is).
+    static func defaultServer(image: RunningImage) -> String {
+        let folder = image.loader.lastIndex(of: "/").map { String(image.loader[..<$0]) } ?? "."
+        return (folder.isEmpty ? "" : folder) + "/" + serverName
     }
 
     /// The flash's key, or a new one written there (0600, with its `.pub` beside it for
@@ -68,7 +74,6 @@ enum PhoneSSH {
         return key
     }
 }
-
 /// The authorized keys of `FLASH/ssh/authorized_keys` and /etc/deskphone/authorized_keys, read
 /// at every login attempt (a key added takes effect at once) and parsed again only when a file
 /// changed; the bad lines of a changed file are logged once.

@@ -34,11 +34,11 @@ import Glibc
             return phone
         }
 
-        func launch() async throws -> DaemonUnderTest {
+        func launch(_ extra: [String] = [], ssh: String = "127.0.0.1:0", waitFor: String = "ssh listening on") async throws -> DaemonUnderTest {
             try await DaemonUnderTest.launch(
                 ["--provision", dir + "/tftpboot", "--flash", flash, "--mac", DaemonUnderTest.mac, "--telnet", "127.0.0.1:0",
-                 "--ssh", "127.0.0.1:0", "--config", "/dev/null"],
-                in: dir, waitFor: "ssh listening on")
+                 "--ssh", ssh, "--config", "/dev/null"] + extra,
+                in: dir, waitFor: waitFor)
         }
 
         /// The options every ssh here gets: no config file, no agent, a scratch known_hosts in
@@ -84,6 +84,19 @@ import Glibc
         let line = try #require(daemon.log.split(separator: "\n").last { $0.contains("ssh listening on") })
         let address = try #require(line.split(separator: " ").first { $0.contains("127.0.0.1:") })
         return try #require(Int(address.split(separator: ":").last ?? ""))
+    }
+
+    /// The pid of the last `deskphone-ssh … started (pid N)`.
+    static func serverPID(_ daemon: DaemonUnderTest) -> pid_t? {
+        guard let line = daemon.log.split(separator: "\n").last(where: { $0.contains("deskphone-ssh started (pid ") }),
+              let range = line.range(of: "(pid ") else { return nil }
+        return pid_t(line[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    /// Whether `pid` is gone (or a zombie nobody reaped yet: it serves nothing either).
+    static func isGone(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+        return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
     }
 
     static func fingerprintInLog(_ daemon: DaemonUnderTest) -> String? {
@@ -263,6 +276,73 @@ import Glibc
         let login2 = try await phone.sshWithKey("alice", port: port2, command: "show version", strict: true)
         #expect(login2.code == 0, "\(login2)")
         #expect(login2.output.contains("Deskphone "), "\(login2.output)")
+        await Self.stop(daemon)
+    }
+
+    /// deskphone-ssh is a child of the daemon (issue 16): killed, it is logged and started
+    /// again, and SSH logins work as before; the daemon itself never noticed.
+    @Test(.timeLimit(.minutes(3))) func aKilledSSHServerIsLoggedAndRestartedWhileTheDaemonStaysUp() async throws {
+        if Self.toolsMissing() { return }
+        let phone = try await Phone.make()
+        let daemon = try await phone.launch()
+        defer { daemon.stop() }
+        let first = try #require(Self.serverPID(daemon), "\(daemon.log)")
+        let before = try await phone.sshWithKey("alice", port: try Self.sshPort(daemon), command: "show version")
+        #expect(before.code == 0, "\(before)")
+
+        #expect(kill(first, SIGKILL) == 0)
+        try await daemon.waitFor("deskphone-ssh (pid \(first)) was killed by signal 9 (SIGKILL)")
+        try await daemon.waitFor("ssh listening on", count: 2)
+        #expect(daemon.log.contains("ssh: restarting "), "\(daemon.log)")
+        let second = try #require(Self.serverPID(daemon))
+        #expect(second != first)
+
+        let after = try await phone.sshWithKey("alice", port: try Self.sshPort(daemon), command: "show sessions")
+        #expect(after.code == 0, "\(after)")
+        #expect(after.output.contains("ssh        127.0.0.1:"), "\(after.output)")
+        // The same daemon, telnet and all.
+        #expect(daemon.process.reap() == nil)
+        #expect(daemon.occurrences("deskphoned starting") == 1)
+        let telnet = try await daemon.cli(["show version"], password: "s3cret")
+        #expect(telnet.output.contains("Deskphone \(DeskphoneVersion.version)"), "\(telnet)")
+
+        // A daemon that is killed takes its SSH server with it.
+        kill(daemon.process.pid, SIGKILL)
+        try await waitUntil("deskphone-ssh \(second) exits with the daemon", timeout: .seconds(10)) { Self.isGone(second) }
+    }
+
+    /// A missing --ssh-server program is logged and tried again later; the phone runs on.
+    @Test(.timeLimit(.minutes(3))) func aMissingSSHServerProgramIsLoggedAndThePhoneRunsOn() async throws {
+        if Self.toolsMissing() { return }
+        let phone = try await Phone.make()
+        let daemon = try await phone.launch(["--ssh-server", phone.dir + "/no-such-program"], waitFor: "telnet listening on")
+        defer { daemon.stop() }
+        try await daemon.waitFor("ssh: cannot start \(phone.dir)/no-such-program: No such file or directory")
+        let telnet = try await daemon.cli(["show version"], password: "s3cret")
+        #expect(telnet.output.contains("Deskphone \(DeskphoneVersion.version)"), "\(telnet)")
+        await Self.stop(daemon)
+    }
+
+    /// `reset hard` execs the loader in place of the daemon: its deskphone-ssh is stopped and
+    /// reaped first (no zombie, and the port is free at once for the new image's).
+    @Test(.timeLimit(.minutes(3))) func aRestartStopsTheSSHServerFirstAndTheNewImageListensOnTheSamePort() async throws {
+        if Self.toolsMissing() { return }
+        let phone = try await Phone.make()
+        let port = try Sockets.freeTCPPort()
+        let daemon = try await phone.launch(ssh: "127.0.0.1:\(port)")
+        defer { daemon.stop() }
+        let first = try #require(Self.serverPID(daemon))
+        _ = try await daemon.cli(["reset hard"], password: "s3cret")
+        try await daemon.waitFor("ssh listening on", count: 2)
+        #expect(daemon.log.contains("deskphone-ssh (pid \(first)) stopped"), "\(daemon.log)")
+        // (SIP's port 5060 may be another test's: only SSH's lines count)
+        #expect(!daemon.log.split(separator: "\n").contains { $0.contains("ssh") && $0.contains("Address already in use") },
+                "\(daemon.log)")
+        #expect(!FileManager.default.fileExists(atPath: "/proc/\(first)"), "the old deskphone-ssh was reaped (no zombie of the new image)")
+        #expect(try Self.sshPort(daemon) == port)
+        let login = try await phone.sshWithKey("alice", port: port, command: "show version")
+        #expect(login.code == 0, "\(login)")
+        #expect(daemon.occurrences("deskphoned starting: pid \(daemon.process.pid)") == 2)
         await Self.stop(daemon)
     }
 }

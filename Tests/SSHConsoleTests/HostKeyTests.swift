@@ -1,28 +1,25 @@
 import NIOSSH
-import SSHConsole
+@testable import SSHConsole
+import SSHRelay
 import Testing
 
-@Suite struct HostKeyTests {
-    /// The fingerprints `ssh-keygen -l` printed for the two keys of AuthorizedKeysTests.
-    @Test func fingerprintsAreOpenSSHs() throws {
-        let alice = try NIOSSHPublicKey(openSSHPublicKey: AuthorizedKeysTests.ed25519)
-        #expect(HostKey.fingerprint(of: alice) == "SHA256:NLN3o/RAP/a6vDXjd6X/O1sEHvViZKGTgei3kUQuO44")
-        let bob = try NIOSSHPublicKey(openSSHPublicKey: AuthorizedKeysTests.p256)
-        #expect(HostKey.fingerprint(of: bob) == "SHA256:dJpOAMxNDQ6KojHvmRi3nT6Zhc1LCI0IqySN3z9+Pgk")
+/// The daemon's NIOSSH-free key code agrees with swift-nio-ssh's.
+@Suite struct NIOSSHKeyTests {
+    static let ed25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIN8si+GGK/YpsxoagqcL8o51B64kh08BqSBsohh3P9Qx"
+    static let p256 = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBC0d6vhQs4cPTfVEGZhQrHRFWBD+ykcpHM4LoT3YiuNoK4PKmmPYH+lTsoGAwbahRjomFlL7jna2+5lMn/YfSfU="
+
+    @Test func aKeyNIOSSHReadIsTheAuthorizedKeysLinesKey() throws {
+        for line in [Self.ed25519, Self.p256] {
+            let nio = try NIOSSHPublicKey(openSSHPublicKey: line)
+            let key = try #require(SSHPublicKey(nio))
+            #expect(key.openSSH == line)
+            #expect(AuthorizedKeys.parse(line + " someone", file: "ak").entry(for: key)?.comment == "someone")
+        }
     }
 
-    @Test func aStoredKeyIsTheSameKeyAgain() throws {
+    @Test func theHostKeysPublicHalfIsNIOSSHs() throws {
         let key = HostKey()
-        let again = try HostKey(stored: key.stored)
-        #expect(key.stored.count == 32)
-        #expect(again.fingerprint == key.fingerprint)
-        #expect(again.openSSHPublicKey == key.openSSHPublicKey)
-        #expect(key.openSSHPublicKey.hasPrefix("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI"))
-        #expect(HostKey().fingerprint != key.fingerprint)
-    }
-
-    @Test func aDamagedStoredKeyIsAnError() {
-        #expect(throws: HostKeyError.self) { try HostKey(stored: [1, 2, 3]) }
-        #expect(throws: HostKeyError.self) { try HostKey(stored: []) }
+        let nio = NIOSSHPrivateKey(ed25519Key: key.privateKey).publicKey
+        #expect(String(openSSHPublicKey: nio) == key.openSSHPublicKey)
     }
 }

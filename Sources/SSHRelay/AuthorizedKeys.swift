@@ -1,4 +1,3 @@
-import NIOSSH
 
 /// The public keys that may log in over SSH, read from files in OpenSSH's authorized_keys format
 /// (sshd(8), "AUTHORIZED_KEYS FILE FORMAT"): one key a line, `<type> <base64> [comment]`; blank
@@ -6,7 +5,8 @@ import NIOSSH
 /// place, the good lines around it still count.
 ///
 /// Key types: `ssh-ed25519` and `ecdsa-sha2-nistp256` / `-nistp384` / `-nistp521` (what
-/// swift-nio-ssh verifies). Lines with options before the key type (`from="…"`, `command="…"`,
+/// swift-nio-ssh verifies; the daemon checks a key's wire form here without NIOSSH, and compares
+/// it with the key that deskphone-ssh saw signed). Lines with options before the key type (`from="…"`, `command="…"`,
 /// `restrict` …) are refused rather than read without their restrictions: the CLI has no way to
 /// honour them, and a key meant to be restricted must not get more than its owner intended.
 public struct AuthorizedKeys: Sendable {
@@ -20,7 +20,7 @@ public struct AuthorizedKeys: Sendable {
 
     /// One key and the comment after it (often `user@host`), for the log.
     public struct Entry: Sendable {
-        public let key: NIOSSHPublicKey
+        public let key: SSHPublicKey
         public let comment: String
         public let file: String
         public let line: Int
@@ -60,7 +60,7 @@ public struct AuthorizedKeys: Sendable {
     }
 
     /// The entry that holds `key`, if any.
-    public func entry(for key: NIOSSHPublicKey) -> Entry? {
+    public func entry(for key: SSHPublicKey) -> Entry? {
         entries.first { $0.key == key }
     }
 
@@ -69,7 +69,7 @@ public struct AuthorizedKeys: Sendable {
     struct Reason: Error, Equatable { let text: String }
 
     /// One non-blank, non-comment line.
-    static func parseLine(_ line: Substring) -> Result<(NIOSSHPublicKey, String), Reason> {
+    static func parseLine(_ line: Substring) -> Result<(SSHPublicKey, String), Reason> {
         let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
         guard let first = words.first else { return .failure(Reason(text: "empty line")) }
         let type = String(first)
@@ -87,11 +87,11 @@ public struct AuthorizedKeys: Sendable {
         guard data.utf8.allSatisfy(isBase64) else {
             return .failure(Reason(text: "\(type): the key data is not base64"))
         }
-        do {
-            let key = try NIOSSHPublicKey(openSSHPublicKey: "\(type) \(data)")
+        do throws(SSHPublicKey.Invalid) {
+            let key = try SSHPublicKey(type: type, base64: data)
             return .success((key, words.dropFirst(2).joined(separator: " ")))
         } catch {
-            return .failure(Reason(text: "\(type): the key data is not a valid \(type) key (\(error))"))
+            return .failure(Reason(text: "\(type): the key data is not a valid \(type) key (\(error.reason))"))
         }
     }
 

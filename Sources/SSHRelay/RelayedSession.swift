@@ -1,23 +1,26 @@
 import Console
 import Logging
 import NIOCore
-import NIOSSH
 import NIOConcurrencyHelpers
 
-/// One SSH "session" channel (RFC 4254 §6) after the login: a `pty-req` notes the terminal, a
-/// `shell` puts a `ByteTerminal` (the telnet session's line editor and driver, without telnet)
-/// behind this handler, an `exec` runs its one command line and exits. Channel data passes as
-/// plain `ByteBuffer`s between the two; `env`, `subsystem` (sftp) and everything else are
-/// refused. When the session ends the channel closes with an `exit-status`.
-final class SSHSessionHandler: ChannelDuplexHandler {
-    typealias InboundIn = SSHChannelData
+/// The daemon's end of one SSH session (a shell or an exec of `deskphone-ssh`), on the session's
+/// socket after a `SessionFrameDecoder`: a shell puts a `ByteTerminal` (the telnet session's
+/// line editor and driver, without telnet) behind this handler, which passes terminal bytes as
+/// plain `ByteBuffer`s; an exec runs its one command line. When the session ends, the exit
+/// status goes out before the socket closes (the child closes the SSH channel then).
+final class RelayedSession: ChannelDuplexHandler {
+    typealias InboundIn = SessionFrame
     typealias InboundOut = ByteBuffer
     typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = SSHChannelData
+    typealias OutboundOut = ByteBuffer
 
     struct Environment {
         var factory: TerminalSessionFactory
         var peer: String
+        /// nil: a shell.
+        var command: String?
+        /// The pty's width; nil without a pty (no echo then, and LF line ends for an exec).
+        var columns: Int?
         var idleTimeout: TimeAmount
         var logger: Logger
         /// Admission of one more session (false: "Too many sessions").
@@ -25,9 +28,6 @@ final class SSHSessionHandler: ChannelDuplexHandler {
     }
 
     private let environment: Environment
-    private var terminal: SSHChannelRequestEvent.PseudoTerminalRequest?
-    private var started = false
-    private var shell = false
     private var sentExitStatus = false
     /// An exec's exit status: 1 when the command printed an error (`% …`).
     private var exitStatus = 0
@@ -36,84 +36,75 @@ final class SSHSessionHandler: ChannelDuplexHandler {
         self.environment = environment
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        // The client's EOF (`ssh host cmd </dev/null` sends it at once) must not close the
-        // channel before the answer is out.
-        let channel = context.channel
-        channel.setOption(ChannelOptions.allowRemoteHalfClosure, value: true).whenFailure { _ in
-            channel.close(promise: nil)
+    func channelActive(context: ChannelHandlerContext) {
+        context.fireChannelActive()
+        if let command = environment.command {
+            runCommand(command, context)
+        } else {
+            startShell(context)
         }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let data = unwrapInboundIn(data)
-        guard started, case .channel = data.type, case .byteBuffer(let bytes) = data.data else { return }
-        context.fireChannelRead(wrapInboundOut(bytes))
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        switch event {
-        case let request as SSHChannelRequestEvent.PseudoTerminalRequest:
-            terminal = request
-            reply(context, request.wantReply, ok: !started)
-        case let request as SSHChannelRequestEvent.ShellRequest:
-            guard !started else { return reply(context, request.wantReply, ok: false) }
-            started = true
-            reply(context, request.wantReply, ok: true)
-            startShell(context)
-        case let request as SSHChannelRequestEvent.ExecRequest:
-            guard !started else { return reply(context, request.wantReply, ok: false) }
-            started = true
-            reply(context, request.wantReply, ok: true)
-            runCommand(request.command, context)
-        case let request as SSHChannelRequestEvent.WindowChangeRequest:
-            context.fireUserInboundEventTriggered(ByteTerminal.resizeEvent(columns: request.terminalCharacterWidth))
-        case let request as SSHChannelRequestEvent.EnvironmentRequest:
-            reply(context, request.wantReply, ok: false)
-        case let request as SSHChannelRequestEvent.SubsystemRequest:
-            environment.logger.debug("ssh: \(environment.peer): subsystem \(request.subsystem) refused")
-            reply(context, request.wantReply, ok: false)
-        case ChannelEvent.inputClosed:
+        switch unwrapInboundIn(data) {
+        case .data(let bytes):
+            guard environment.command == nil else { return }
+            context.fireChannelRead(wrapInboundOut(context.channel.allocator.buffer(bytes: bytes)))
+        case .windowChange(let columns):
+            context.fireUserInboundEventTriggered(ByteTerminal.resizeEvent(columns: columns))
+        case .endOfInput:
             // The client has no more to send: Ctrl-D at the prompt after what it sent (the
             // session ends once the commands typed ahead have run).
-            if shell {
+            if environment.command == nil {
                 context.fireChannelRead(wrapInboundOut(context.channel.allocator.buffer(bytes: [0x0D, 0x04])))
             }
-        default:
-            context.fireUserInboundEventTriggered(event)
+        case .exitStatus:
+            break
         }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A damaged frame is worth a notice; the socket's reset (the child closed it as the
+        // client left) is not.
+        if error is RelayProtocolError {
+            environment.logger.notice("ssh: session of \(environment.peer): \(error); closing it")
+        } else {
+            environment.logger.debug("ssh: session of \(environment.peer): \(error)")
+        }
+        context.close(promise: nil)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let bytes = unwrapOutboundIn(data)
-        context.write(wrapOutboundOut(SSHChannelData(type: .channel, data: .byteBuffer(bytes))), promise: promise)
+        var bytes = unwrapOutboundIn(data)
+        // (chunks no larger than a frame may be)
+        while bytes.readableBytes > RelayFrame.maximumPayload, let chunk = bytes.readBytes(length: RelayFrame.maximumPayload) {
+            context.write(wrapOutboundOut(SessionFrame.data(chunk).buffer(context.channel.allocator)), promise: nil)
+        }
+        let rest = bytes.readBytes(length: bytes.readableBytes) ?? []
+        context.write(wrapOutboundOut(SessionFrame.data(rest).buffer(context.channel.allocator)), promise: promise)
     }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-        if !sentExitStatus, started, context.channel.isActive {
-            sentExitStatus = true
-            context.triggerUserOutboundEvent(SSHChannelRequestEvent.ExitStatus(exitStatus: exitStatus), promise: nil)
-        }
-        context.close(mode: mode, promise: promise)
-    }
-
-    private func reply(_ context: ChannelHandlerContext, _ wantReply: Bool, ok: Bool) {
-        guard wantReply else { return }
-        context.triggerUserOutboundEvent(ok ? ChannelSuccessEvent() as Any : ChannelFailureEvent() as Any, promise: nil)
+        guard !sentExitStatus, context.channel.isActive else { return context.close(mode: mode, promise: promise) }
+        sentExitStatus = true
+        // The status after everything written before it, then the close.
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(SessionFrame.exitStatus(exitStatus).buffer(context.channel.allocator)))
+            .whenComplete { _ in bound.value.close(mode: mode, promise: promise) }
     }
 
     // MARK: shell
 
     private func startShell(_ context: ChannelHandlerContext) {
-        shell = true
         let environment = self.environment
         let session = environment.factory(environment.peer)
-        let options = ByteTerminal.Options(echo: terminal != nil, columns: terminal.map(\.terminalCharacterWidth),
+        let options = ByteTerminal.Options(echo: environment.columns != nil, columns: environment.columns,
                                            idleTimeout: environment.idleTimeout, name: "ssh session", logger: environment.logger)
         do {
             try context.pipeline.syncOperations.addHandler(
                 ByteTerminal.handler(session: session, peer: environment.peer, options: options, onLogin: environment.onLogin),
                 position: .after(self))
+            // (added to an active channel, the terminal starts at once)
         } catch {
             environment.logger.error("ssh: \(environment.peer): \(error)")
             context.close(promise: nil)
@@ -127,7 +118,7 @@ final class SSHSessionHandler: ChannelDuplexHandler {
     private func runCommand(_ line: String, _ context: ChannelHandlerContext) {
         let environment = self.environment
         let channel = context.channel
-        let output = ExecOutput(channel: channel, crlf: terminal != nil)
+        let output = ExecOutput(channel: channel, crlf: environment.columns != nil)
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         environment.logger.info("ssh: \(environment.peer) runs '\(line.prefix(80))'")
         Task {
