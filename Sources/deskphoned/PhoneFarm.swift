@@ -110,7 +110,8 @@ final class PhoneFarm: Sendable {
     private func makePhone(_ p: FarmPlan.Phone, source: (any ProvisioningSource)?, group: MultiThreadedEventLoopGroup,
                            resolver: DNSResolver, tally: FarmTally) async throws -> PhoneRuntime {
         let settings = daemon.settings
-        let flash = try FlashStore(root: p.flash)
+        // (not fsynced: the farm's start is not its phones' fsyncs; see FlashStore.durable)
+        let flash = try FlashStore(root: p.flash, durable: false)
         let audio = MediaEngine(device: NullAudioDevice(), host: settings.sipAddress)
         let sip = PhoneSIP(address: settings.sipAddress, audio: audio, port: p.sipPort, resolver: resolver)
         sip.endpoint.datagramCapacity = Self.datagramCapacity
@@ -205,5 +206,8 @@ final class FarmTally {
         let seconds = Double(s) + Double(atto) / 1e18
         let rate = seconds > 0 ? Int((Double(lines) / seconds).rounded()) : 0
         log.info("farm: all \(lines) lines of \(phones) phones registered \(elapsed.milliseconds) ms after the start (\(rate) registrations/s)")
+        // The registrations' transactions end with timer K (T4 = 5 s, RFC 3261 §17.1.2.2):
+        // then the heap they and the boots used goes back to the kernel.
+        PhoneLoop.loop.scheduleTask(in: .seconds(6)) { PhoneLoop.trimHeap() }
     }
 }
