@@ -83,7 +83,9 @@ final class PhoneFarm: Sendable {
                     let report = await phone.boot()
                     var lines = 0
                     if let r = phone.registrations { lines = await r.configuredLines.count }
-                    await tally.booted(lines: lines, errors: report.diagnostics.errors.count)
+                    // (a phone whose SIP port could not be bound has logged why, and has no lines)
+                    let bound = await phone.sip?.endpoint.localAddress != nil
+                    await tally.booted(lines: lines, errors: report.diagnostics.errors.count, bound: bound)
                 }
             }
         }
@@ -168,7 +170,7 @@ final class PhoneFarm: Sendable {
 final class FarmTally {
     let phones: Int
     let started: ContinuousClock.Instant
-    private var booted = 0, lines = 0, errors = 0
+    private var booted = 0, lines = 0, errors = 0, unbound = 0
     /// Registered lines, by phone << 3 | line (lines 1…6).
     private var registered = Set<Int>()
     private var bootedAt: ContinuousClock.Instant?
@@ -180,8 +182,9 @@ final class FarmTally {
         self.started = started
     }
 
-    func booted(lines: Int, errors: Int) {
+    func booted(lines: Int, errors: Int, bound: Bool) {
         booted += 1
+        if !bound { unbound += 1 }
         self.lines += lines
         self.errors += errors
     }
@@ -189,6 +192,9 @@ final class FarmTally {
     func allBooted(log: Logger) {
         bootedAt = .now
         log.info("farm: \(phones) phones booted in \((ContinuousClock.now - started).milliseconds) ms: \(lines) lines, \(errors) configuration errors")
+        if unbound > 0 {
+            log.error("farm: \(unbound) of \(phones) phones could not bind their SIP port and have no lines (see above)")
+        }
         check()
     }
 
@@ -205,7 +211,7 @@ final class FarmTally {
         let (s, atto) = elapsed.components
         let seconds = Double(s) + Double(atto) / 1e18
         let rate = seconds > 0 ? Int((Double(lines) / seconds).rounded()) : 0
-        log.info("farm: all \(lines) lines of \(phones) phones registered \(elapsed.milliseconds) ms after the start (\(rate) registrations/s)")
+        log.info("farm: all \(lines) lines of \(phones - unbound) phones registered \(elapsed.milliseconds) ms after the start (\(rate) registrations/s)")
         // The registrations' transactions end with timer K (T4 = 5 s, RFC 3261 §17.1.2.2):
         // then the heap they and the boots used goes back to the kernel.
         PhoneLoop.loop.scheduleTask(in: .seconds(6)) { PhoneLoop.trimHeap() }
