@@ -73,6 +73,7 @@ bench: test-deps
 	scripts/bench-call.py $$($(BENCH_BUILD) --show-bin-path) 60
 	scripts/bench-g729.py $$($(BENCH_BUILD) --show-bin-path) 30
 	scripts/bench-footprint.py $$($(BENCH_BUILD) --show-bin-path) --runs 20 --idle 60
+	nice -n 5 scripts/bench-farm.py $$($(BENCH_BUILD) --show-bin-path) 1000 --lines 1 --runs 2
 
 ## make fuzz SECONDS=N: each libFuzzer harness of Fuzz/ for N seconds (default 60), one after
 ## the other: SIP, SDP, RTP/RTCP, .cnf files, dial plans, telnet input, TFTP packets, the XML
