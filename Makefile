@@ -63,6 +63,7 @@ man: build
 ## make bench: release build, then the benchmarks (figures go in the issue notes). They measure
 ## what the .deb ships: the release build with the static Swift stdlib, in .build-static as
 ## Packaging/build-deb.sh makes it (the dynamically linked build starts about 4 ms slower).
+## The phone farm's two runs: 1000 lines as 1000 one-line phones, and as 167 six-line 7960s.
 BENCH_BUILD = $(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-static $(SWIFT_FLAGS)
 bench: test-deps
 	$(BENCH_BUILD)
@@ -73,6 +74,8 @@ bench: test-deps
 	scripts/bench-call.py $$($(BENCH_BUILD) --show-bin-path) 60
 	scripts/bench-g729.py $$($(BENCH_BUILD) --show-bin-path) 30
 	scripts/bench-footprint.py $$($(BENCH_BUILD) --show-bin-path) --runs 20 --idle 60
+	nice -n 5 scripts/bench-farm.py $$($(BENCH_BUILD) --show-bin-path) 1000 --lines 1 --runs 2
+	nice -n 5 scripts/bench-farm.py $$($(BENCH_BUILD) --show-bin-path) 167 --lines 6 --runs 2
 
 ## make fuzz SECONDS=N: each libFuzzer harness of Fuzz/ for N seconds (default 60), one after
 ## the other: SIP, SDP, RTP/RTCP, .cnf files, dial plans, telnet input, TFTP packets, the XML

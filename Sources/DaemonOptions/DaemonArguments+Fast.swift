@@ -16,7 +16,7 @@ extension DaemonArguments {
         a.flash = nil; a.tftp = nil; a.provision = nil; a.mac = nil; a.model = nil; a.logLevel = nil
         a.telnet = nil; a.ssh = nil; a.sshServer = nil; a.telnetIdleTimeout = nil; a.console = nil; a.consoleSpeed = nil; a.sipAddress = nil
         a.audio = nil; a.echoCanceller = nil; a.configFile = nil
-        a.imageKeys = nil; a.upgradeHealthTimeout = nil; a.checkSyncDelay = nil
+        a.imageKeys = nil; a.upgradeHealthTimeout = nil; a.checkSyncDelay = nil; a.farm = nil; a.farmSIPPort = nil
         var seen: [Substring] = []   // (an array: a Set's first use costs a conformance lookup)
         var i = 0
         while i < arguments.count {
@@ -43,7 +43,7 @@ extension DaemonArguments {
     public static let plainOptionNames = [
         "flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "ssh", "ssh-server", "telnet-idle-timeout", "console",
         "console-speed", "sip-address", "audio", "echo-canceller", "config", "image-keys", "upgrade-health-timeout",
-        "check-sync-delay",
+        "check-sync-delay", "farm", "farm-sip-port",
     ]
 
     /// Sets option `name` from `text`; false for an unknown name or a value its type rejects.
@@ -69,6 +69,8 @@ extension DaemonArguments {
         case "image-keys": imageKeys = text
         case "upgrade-health-timeout": guard let v = typed(Seconds.self) else { return false }; upgradeHealthTimeout = v
         case "check-sync-delay": guard let v = typed(Seconds.self) else { return false }; checkSyncDelay = v
+        case "farm": guard let v = typed(Int.self) else { return false }; farm = v
+        case "farm-sip-port": guard let v = typed(Int.self) else { return false }; farmSIPPort = v
         default: return false
         }
         return true

@@ -102,6 +102,15 @@ public struct DaemonArguments: ParsableArguments {
                                valueName: "seconds"))
     public var checkSyncDelay: Seconds?
 
+    @Option(help: ArgumentHelp("Phone-farm mode: run N phones (1 to \(FarmPlan.maxPhones)) in this one process, on its one event loop. Phone n has the MAC --mac + n - 1, the flash folder FLASH/phone-<MAC>/ and the SIP port --farm-sip-port + n - 1 (its voip_control_port is not used); all are provisioned from the same source, each with SIPDefault.cnf and its own SIP<MAC>.cnf. Phone 1 serves the telnet CLI and the console and keeps the time by SNTP; a farm does not upgrade firmware, restart the process for one phone (reset hard) or serve SSH, and its audio is null.",
+                               valueName: "N"))
+    public var farm: Int?
+
+    @Option(name: .customLong("farm-sip-port"),
+            help: ArgumentHelp("With --farm: the first phone's SIP port, the others' follow it (\(FarmPlan.defaultFirstSIPPort) by default).",
+                               valueName: "port"))
+    public var farmSIPPort: Int?
+
     @Option(name: .customLong("config"),
             help: ArgumentHelp("Daemon config file (\(DaemonArguments.defaultConfigFile) by default, where a missing file is no error; a file named here must exist).",
                                valueName: "file"))
@@ -147,10 +156,28 @@ public struct DaemonArguments: ParsableArguments {
             checkSyncDelay: (try checkSyncDelay ?? fromFile("check-sync-delay"))?.value ?? DaemonSettings.defaultCheckSyncDelay)
         if case .listen(let address) = sshListen { s.ssh = (address.host, address.port) }
         s.sshServer = sshServer ?? file["ssh-server"]?.value
+        s.farm = try farmPlan(file: { try fromFile($0, as: $1) }, mac: mac, settings: s)
         if s.tftp != nil && s.provision != nil {
             throw ValidationError("--tftp and --provision exclude each other")
         }
         return s
+    }
+
+    /// `--farm` and what it excludes; nil without it.
+    func farmPlan(file fromFile: (String, Int.Type) throws -> Int?, mac: MACAddress?, settings s: DaemonSettings) throws -> FarmPlan? {
+        let port = try farmSIPPort ?? fromFile("farm-sip-port", Int.self)
+        guard let size = try farm ?? fromFile("farm", Int.self) else {
+            if port != nil { throw ValidationError("--farm-sip-port is for a farm: give --farm N too") }
+            return nil
+        }
+        guard let mac else { throw ValidationError("--farm \(size) needs --mac: the first phone's MAC (phone n has MAC + n - 1)") }
+        if s.ssh != nil { throw ValidationError("--ssh serves one phone: not with --farm (phone 1's CLI is on telnet)") }
+        if s.audio != .null { throw ValidationError("--audio \(s.audio): a farm's phones have no sound card or WAV files (null only)") }
+        do {
+            return try FarmPlan(size: size, firstMAC: mac, firstSIPPort: port ?? FarmPlan.defaultFirstSIPPort, flash: s.flash)
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
     func readSmallFile(_ path: String) throws -> [UInt8] {

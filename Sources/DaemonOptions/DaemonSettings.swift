@@ -36,6 +36,8 @@ public struct DaemonSettings: Sendable {
     public var upgradeHealthTimeout: Int
     /// `--check-sync-delay`: seconds of idle after a check-sync NOTIFY (GUIDE.md §7.4: 20).
     public var checkSyncDelay: Int
+    /// `--farm N`: the phones of the farm mode; nil (the default): one phone.
+    public var farm: FarmPlan? = nil
 
     public init(flash: String, tftp: String?, provision: String?, mac: String?, model: PhoneModel, logLevel: Logger.Level,
                 telnet: (host: String, port: Int), console: ConsoleChoice, consoleSpeed: Int, sipAddress: String,
@@ -81,7 +83,7 @@ public struct DaemonSettings: Sendable {
     /// The keys a daemon config file may set: the long option names.
     public static let fileKeys = ["flash", "tftp", "provision", "mac", "model", "log-level", "telnet", "ssh", "ssh-server", "console", "console-speed",
                                   "sip-address", "telnet-idle-timeout", "audio", "echo-canceller",
-                                  "image-keys", "upgrade-health-timeout", "check-sync-delay"]
+                                  "image-keys", "upgrade-health-timeout", "check-sync-delay", "farm", "farm-sip-port"]
     /// Installed by the .deb as conffiles (Packaging/image-keys).
     public static let defaultImageKeys = "/etc/deskphone/image-keys"
     /// Three minutes: a phone boots, fetches its files and registers in seconds; a registrar

@@ -82,3 +82,8 @@ public enum OnOff: String, Sendable, CaseIterable, ExpressibleByArgument, Daemon
     public static var expected: String { "on or off" }
     public var isOn: Bool { self == .on }
 }
+
+/// A whole number (`--farm`, `--farm-sip-port`; their range is checked with the farm's plan).
+extension Int: DaemonOptionValue {
+    public static var expected: String { "a whole number" }
+}

@@ -36,6 +36,8 @@ final class PhoneDaemon: Service, Sendable {
     }
 
     func run(on group: MultiThreadedEventLoopGroup) async throws {
+        // `--farm N`: N phones in this process instead of one (PhoneFarm).
+        if let plan = settings.farm { return try await PhoneFarm(daemon: self, plan: plan).run(on: group) }
         let started = ContinuousClock.now
         let flash = try FlashStore(root: settings.flash)
         let (mac, macOrigin) = try identity(flash: flash)

@@ -23,6 +23,27 @@ public enum Sockets {
         throw TestFailure("no port free for both UDP and TCP")
     }
 
+    /// `count` consecutive ports, from the one returned, free on 127.0.0.1 for both UDP and
+    /// TCP a moment ago (a phone farm's SIP ports). They are looked for below the ephemeral
+    /// range (32768 up), where another test's client socket does not take one meanwhile.
+    public static func freeUDPAndTCPPorts(count: Int) throws -> Int {
+        for _ in 0..<50 {
+            let base = Int.random(in: 20000...(32000 - count))
+            var sockets: [Int32] = []
+            defer { sockets.forEach { close($0) } }
+            let free = (base..<base + count).allSatisfy { port in
+                [Int32(SOCK_DGRAM.rawValue), Int32(SOCK_STREAM.rawValue)].allSatisfy { type in
+                    let s = socket(AF_INET, type, 0)
+                    guard s >= 0 else { return false }
+                    sockets.append(s)
+                    return bind(s, port: port) != nil
+                }
+            }
+            if free { return base }
+        }
+        throw TestFailure("no \(count) consecutive ports free for both UDP and TCP")
+    }
+
     /// 127.0.0.1:`port` as a socket address.
     public static func loopback(port: Int) -> sockaddr_in {
         var addr = sockaddr_in()

@@ -13,19 +13,24 @@ public final class PhoneSIP {
     public nonisolated let registrations: RegistrationManager
     public nonisolated let calls: PhoneCalls
     private let address: String
-    /// The `voip_control_port` the endpoint is bound to.
+    /// A farm phone's own SIP port (`--farm-sip-port` + n − 1), in place of `voip_control_port`.
+    private let fixedPort: Int?
+    /// The port the endpoint is bound to.
     private var boundPort: Int?
     private let log = Logger.category(.sipTask)
 
     /// `address` is the local address the transports bind (`--sip-address`); `audio` the
-    /// handset and the calls' RTP streams.
-    public init(address: String, audio: any PhoneAudio, timers: any Timers = LoopTimers(loop: PhoneLoop.loop)) {
+    /// handset and the calls' RTP streams. `port`, when given, is bound whatever
+    /// `voip_control_port` says (a farm phone's); `resolver` is the phone's one DNS resolver
+    /// (one c-ares channel, one cache) for the registrations and the calls alike — a farm's
+    /// phones all share one.
+    public init(address: String, audio: any PhoneAudio, timers: any Timers = LoopTimers(loop: PhoneLoop.loop),
+                port: Int? = nil, resolver: DNSResolver = DNSResolver()) {
         self.address = address
+        fixedPort = port
         endpoint = SIPEndpoint(timers: timers)
         let defaults = Configuration()
-        // The phone's one DNS resolver (one c-ares channel, one cache) for the registrations
-        // and the calls alike.
-        registrations = RegistrationManager(endpoint: endpoint, locator: ServerLocation(resolver: DNSResolver()),
+        registrations = RegistrationManager(endpoint: endpoint, locator: ServerLocation(resolver: resolver),
                                             settings: Self.registration(SIPSettings(defaults)))
         calls = PhoneCalls(context: CallContext(endpoint: endpoint, registrations: registrations, audio: audio,
                                                 sip: SIPSettings(defaults), media: CallSettings(defaults)))
@@ -34,19 +39,20 @@ public final class PhoneSIP {
     /// Binds (or moves to a new `voip_control_port`), then hands the lines and settings to
     /// the registrations; with `proxy_register` the lines not yet registered register.
     public func apply(_ s: SIPSettings, calls callSettings: CallSettings, plan: DialPlanning) async {
-        if boundPort != s.controlPort {
+        let port = fixedPort ?? s.controlPort
+        if boundPort != port {
             do {
                 if boundPort != nil {
                     // The Contact changes with the port: remove the bindings at the old one first.
                     await registrations.unregisterAll()
-                    try await endpoint.rebind(host: address, port: s.controlPort)
+                    try await endpoint.rebind(host: address, port: port)
                 } else {
-                    try await endpoint.start(host: address, port: s.controlPort)
+                    try await endpoint.start(host: address, port: port)
                 }
-                boundPort = s.controlPort
-                log.info("SIP on udp and tcp \(address):\(s.controlPort)")
+                boundPort = port
+                log.info("SIP on udp and tcp \(address):\(port)")
             } catch {
-                log.error("SIP cannot bind \(address):\(s.controlPort): \(error)")
+                log.error("SIP cannot bind \(address):\(port): \(error)")
                 return
             }
         }

@@ -69,14 +69,15 @@ enum POSIX {
 
     /// Creates the missing folders of `path`. A folder created is fsynced into its parent:
     /// without that, a power loss can take the new folder away with the files already
-    /// written and fsynced into it (the first `config/` copy, a slot's first image).
-    static func mkdirs(_ path: String) throws(FlashError) {
+    /// written and fsynced into it (the first `config/` copy, a slot's first image); not
+    /// with `sync` false (a store that is not `durable`).
+    static func mkdirs(_ path: String, sync: Bool = true) throws(FlashError) {
         var built = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             let parent = built.isEmpty ? "/" : built
             built += "/" + part
             if mkdir(built, 0o755) == 0 {
-                try fsyncPath(parent, directory: true)
+                if sync { try fsyncPath(parent, directory: true) }
             } else if errno != EEXIST {
                 throw FlashError(operation: "mkdir", path: built, errno: errno)
             }

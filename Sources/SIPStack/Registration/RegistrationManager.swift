@@ -60,6 +60,9 @@ public final class RegistrationManager {
     private var bindings: [Int: Binding] = [:]
     private var nat = NATLearning()
     private var clock: any Timers { endpoint.transactions.timers }
+    /// Told of every line's new registration state (line, state), after the log line: the
+    /// farm counts its phones' registered lines with it.
+    public var onStateChange: (@PhoneLoop (Int, LineRegistration.State) -> Void)?
     /// `unregisterAll` callers waiting for the last answer.
     private var unregistered: [() -> Void] = []
     private let log = Logger.category(.sipRegState)
@@ -259,6 +262,7 @@ public final class RegistrationManager {
                 b.reason = reason
                 if state == .registered { b.registeredAt = clock.now }
                 log.info("line \(n): \(state.rawValue): \(reason)")
+                onStateChange?(n, state)
                 if state != .unregistering, !unregistered.isEmpty,
                    !bindings.values.contains(where: { $0.machine.state == .unregistering }) {
                     let waiting = unregistered

@@ -19,10 +19,12 @@ public final class SIPTransports: SIPTransportSink {
     }
 
     /// Binds UDP and TCP on `host:port` (port 0: any). UDP is required; a TCP port already
-    /// taken is reported and the phone runs on UDP alone.
-    public static func bind(host: String, port: Int, deliver: @escaping Deliver) async throws -> SIPTransports {
+    /// taken is reported and the phone runs on UDP alone. Datagrams are read up to
+    /// `datagramCapacity` bytes.
+    public static func bind(host: String, port: Int, datagramCapacity: Int = UDPTransport.maximumDatagram,
+                            deliver: @escaping Deliver) async throws -> SIPTransports {
         let loop = PhoneLoop.loop
-        let udp = try await UDPTransport.bind(group: loop, host: host, port: port) { bytes, from in
+        let udp = try await UDPTransport.bind(group: loop, host: host, port: port, capacity: datagramCapacity) { bytes, from in
             PhoneLoop.assumeIsolated { deliver(bytes, from, .udp) }
         }
         var tcp: TCPTransport?

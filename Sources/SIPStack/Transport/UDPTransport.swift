@@ -18,11 +18,17 @@ public final class UDPTransport: Sendable {
         self.localAddress = localAddress
     }
 
-    /// Binds `host:port` (port 0: any) and starts delivering datagrams.
-    public static func bind(group: any EventLoopGroup, host: String, port: Int, receive: @escaping Receive) async throws -> UDPTransport {
+    /// The largest datagram read whole: any UDP datagram. NIO keeps one receive buffer of this
+    /// capacity per channel for the channel's life.
+    public static let maximumDatagram = 65536
+
+    /// Binds `host:port` (port 0: any) and starts delivering datagrams of up to `capacity`
+    /// bytes (a longer one is cut to that and then fails to parse).
+    public static func bind(group: any EventLoopGroup, host: String, port: Int, capacity: Int = UDPTransport.maximumDatagram,
+                            receive: @escaping Receive) async throws -> UDPTransport {
         let bootstrap = DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65536))
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: capacity))
             .channelInitializer { ch in
                 ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(Inbound(receive: receive)) }
             }

@@ -33,9 +33,13 @@ public final class SIPEndpoint {
         transactions.onRequest = { [unowned self] in self.dispatch($0) }
     }
 
+    /// The largest SIP datagram read whole (any, by default); a phone farm's phones read less,
+    /// since NIO keeps a receive buffer this large for each UDP socket (`PhoneFarm`).
+    public var datagramCapacity = UDPTransport.maximumDatagram
+
     /// Binds UDP and TCP on `host:port` (`voip_control_port`) on the phone's loop.
     public func start(host: String, port: Int) async throws {
-        let t = try await SIPTransports.bind(host: host, port: port) { [weak self] bytes, from, transport in
+        let t = try await SIPTransports.bind(host: host, port: port, datagramCapacity: datagramCapacity) { [weak self] bytes, from, transport in
             self?.transactions.received(bytes, from: from, over: transport)
         }
         transports = t
