@@ -50,7 +50,41 @@ import Glibc
         #expect(elapsed < baseline * 20 + .seconds(8), "a normal session took \(elapsed) (baseline \(baseline))")
         #expect(daemon.process.reap() == nil, "the daemon died:\n\(daemon.log)")
         // and afterwards
-        #expect(try await daemon.cli(["show status"], password: "s3cret").code == 0)
+        let afterStart = ContinuousClock.now
+        let after = try await daemon.cli(["show status"], password: "s3cret")
+        let afterElapsed = ContinuousClock.now - afterStart
+        #expect(afterElapsed < baseline * 20 + .seconds(8), "show status afterwards took \(afterElapsed) (baseline \(baseline))")
+        #expect(after.code == 0, "show status afterwards:\n\(after.output)\n\(after.errors)\ndaemon log (end):\n\(daemon.log.suffix(6000))")
+    }
+
+    /// 2 MB typed at the password prompt by a client that reads what comes back and stays:
+    /// all of it is read and refused past the 512-byte cap, and the answer to the line comes
+    /// within seconds. Counting the line again for every refused character once made such a
+    /// flood take the phone's loop for tens of seconds (a login beside it timed out).
+    @Test func aFloodedPasswordLineIsAnsweredWithinSeconds() async throws {
+        let daemon = try await DaemonUnderTest.start(files: CLIFiles.files())
+        let port = try #require(daemon.telnetPort)
+        guard case .success(let fd) = Sockets.connect(port: port, from: "127.0.0.3") else { Issue.record("no connection"); return }
+        defer { close(fd) }
+        _ = await Sockets.receive(fd, timeout: .milliseconds(300))   // the prompt
+        let start = ContinuousClock.now
+        let chunk = [UInt8](repeating: UInt8(ascii: "A"), count: 16 * 1024)
+        var echoed: [UInt8] = []
+        for _ in 0..<128 {
+            #expect(Sockets.send(fd, chunk))
+            echoed += await Sockets.receive(fd, timeout: .zero)
+        }
+        #expect(Sockets.send(fd, [13, 10]))
+        var answer: [UInt8] = []
+        while !String(decoding: answer, as: UTF8.self).contains("% Password incorrect"), ContinuousClock.now - start < .seconds(20) {
+            answer += await Sockets.receive(fd, timeout: .milliseconds(200))
+        }
+        let elapsed = ContinuousClock.now - start
+        let text = String(decoding: echoed + answer, as: UTF8.self)
+        #expect(text.contains("% Password incorrect"), "no answer to the line after \(elapsed)")
+        #expect(!text.contains("A"), "a password is never echoed")
+        #expect(elapsed < .seconds(20), "2 MB took the loop \(elapsed)")
+        #expect(daemon.process.reap() == nil)
     }
 
     @Test func wrongPasswordsAreCutOff() async throws {

@@ -47,7 +47,13 @@ public struct LineEditor: Sendable {
 
     private var context: EditingContext?
     /// The line as grapheme clusters; `cursor` indexes it.
-    private var buffer: [Character] = []
+    private var buffer: [Character] = [] {
+        didSet { bufferBytes = nil }
+    }
+    /// The UTF-8 bytes of `buffer`, counted when needed and kept until it changes: a flood of
+    /// input past the cap is refused character by character without counting the line again
+    /// each time (that made 256 KB typed at the password prompt take the loop for seconds).
+    private var bufferBytes: Int?
     private var cursor = 0
     /// The bytes of a UTF-8 sequence begun, and how many it has in all.
     private var pending: [UInt8] = []
@@ -254,7 +260,9 @@ public struct LineEditor: Sendable {
     /// Inserts one scalar's text at the cursor: a character of its own, or part of the one
     /// before (a combining mark, a ZWJ sequence) when it joins it into one grapheme cluster.
     private mutating func insert(_ text: String, into out: inout [UInt8]) {
-        guard Self.byteCount(buffer[...]) + text.utf8.count <= Self.maximumLineLength else {
+        let bytes = bufferBytes ?? Self.byteCount(buffer[...])
+        bufferBytes = bytes
+        guard bytes + text.utf8.count <= Self.maximumLineLength else {
             if !rangBell { out.append(Self.bell) }
             rangBell = true
             return
