@@ -87,7 +87,7 @@ bench: test-deps
 ## whose invariant fails stops with "fuzz invariant: ..." (a crash to libFuzzer);
 ## SWIFT_BACKTRACE=enable=no keeps the Swift runtime's backtracer, which ASan trips over, out.
 SECONDS ?= 60
-FUZZERS ?= sip sdp rtp cnf dialplan telnet tftp xml syncinfo image
+FUZZERS ?= sip sdp rtp cnf dialplan telnet tftp xml syncinfo image relay
 FUZZ_BUILD = $(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 fuzz: deps
 	@set -e; bin=$$($(FUZZ_BUILD) --show-bin-path); mkdir -p .build-fuzz/crashes; \

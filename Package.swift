@@ -51,6 +51,8 @@ let package = Package(
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "fuzz-syncinfo", dependencies: ["Firmware", "Provisioning", "FuzzSupport"],
                           path: "Fuzz/syncinfo", swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(name: "fuzz-relay", dependencies: ["SSHRelay", "FuzzSupport", .product(name: "NIOCore", package: "swift-nio")],
+                          path: "Fuzz/relay", swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "fuzz-image", dependencies: ["Firmware", "FuzzSupport"], path: "Fuzz/image",
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         // Registrations per second against Kamailio (scripts/bench-register.py starts it).

@@ -8,7 +8,7 @@ import Testing
 @Suite struct FuzzReplayTests {
     static let seeds: [(harness: String, folders: [String])] = [
         ("fuzz-sip", [SharedFiles.tortureDirectory, SharedFiles.corpusDirectory]),
-    ] + ["sdp", "rtp", "cnf", "dialplan", "telnet", "tftp", "xml", "syncinfo", "image"].map {
+    ] + ["sdp", "rtp", "cnf", "dialplan", "telnet", "tftp", "xml", "syncinfo", "image", "relay"].map {
         ("fuzz-" + $0, [TestSupport.repositoryRoot.path + "/Fuzz/seeds/" + $0])
     }
 
