@@ -329,7 +329,11 @@ enum Sox {
         let synth = frequency.map { ["synth", String(seconds), "sine", String($0), "vol", "0.5"] } ?? ["trim", "0", String(seconds)]
         let bits = encoding == "signed-integer" ? ["-b", "16"] : ["-b", "8"]
         let input = frequency == nil ? ["-r", "8000", "-c", "1", "-n"] : ["-n"]
-        let p = try ChildProcess("/usr/bin/sox", input + ["-r", "8000", "-c", "1", "-e", encoding] + bits + [path] + synth)
+        try await run(input + ["-r", "8000", "-c", "1", "-e", encoding] + bits + [path] + synth, making: path)
+    }
+
+    static func run(_ arguments: [String], making path: String) async throws {
+        let p = try ChildProcess("/usr/bin/sox", arguments)
         guard let status = await p.wait(timeout: .seconds(20)), ChildProcess.exitCode(status) == 0 else {
             throw TestFailure("sox failed for \(path)")
         }
@@ -339,13 +343,9 @@ enum Sox {
 extension Sox {
     /// `seconds` of the sum of sines at `frequencies` (a DTMF digit: its row and column), 8 kHz mono 16-bit.
     static func tones(_ frequencies: [Int], seconds: Int, to path: String) async throws {
-        let p = try ChildProcess("/usr/bin/sox", ["-r", "8000", "-c", String(frequencies.count), "-n",
-                                                  "-r", "8000", "-c", "1", "-e", "signed-integer", "-b", "16", path,
-                                                  "synth", String(seconds)] + frequencies.flatMap { ["sine", String($0)] }
-                                                  + ["remix", "-", "vol", "0.5"])
-        guard let status = await p.wait(timeout: .seconds(20)), ChildProcess.exitCode(status) == 0 else {
-            throw TestFailure("sox failed for \(path)")
-        }
+        try await run(["-r", "8000", "-c", String(frequencies.count), "-n", "-r", "8000", "-c", "1", "-e", "signed-integer", "-b", "16",
+                       path, "synth", String(seconds)] + frequencies.flatMap { ["sine", String($0)] } + ["remix", "-", "vol", "0.5"],
+                      making: path)
     }
 }
 
